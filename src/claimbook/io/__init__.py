@@ -1,0 +1,1 @@
+"""Workbook I/O: read tables (python-calamine), write result sheets (openpyxl)."""

@@ -1,0 +1,82 @@
+"""Result sheets as the engine describes them; the openpyxl and xlwings writers render them.
+
+A ResultSheet is a list of Sections written top to bottom, each an Excel Table with a title
+row. Column formats are named by kind (money, date, int, percent, text); a Section may carry
+hyperlinks per row and native charts over its own columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+Format = Literal["text", "money", "date", "int", "number", "percent", "datetime"]
+
+
+@dataclass
+class Chart:
+    """A native Excel chart over columns of the section it belongs to."""
+
+    kind: Literal["bar", "col", "line", "pie"]
+    title: str
+    category: str  # column with the category labels
+    values: list[str]  # columns plotted as series
+    stacked: bool = False
+    y_title: str = ""
+
+
+@dataclass
+class Section:
+    frame: pd.DataFrame
+    title: str = ""
+    formats: dict[str, Format] = field(default_factory=dict)
+    links: dict[str, pd.Series] = field(default_factory=dict)  # column -> link target per row
+    severity_column: str | None = None  # colour rows by error/warning/info
+    status_column: str | None = None  # colour Ready/Needs attention/Blocked
+    charts: list[Chart] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)  # column -> header comment
+
+
+@dataclass
+class ResultSheet:
+    name: str
+    sections: list[Section]
+    intro: list[str] = field(default_factory=list)  # lines written above the first section
+    freeze: bool = True
+
+    @classmethod
+    def single(cls, name: str, frame: pd.DataFrame, **kw) -> ResultSheet:
+        intro = kw.pop("intro", [])
+        return cls(name, [Section(frame, **kw)], intro=intro)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.sections[0].frame
+
+
+def guess_formats(frame: pd.DataFrame) -> dict[str, Format]:
+    """Formats from dtypes and column names (amounts end in charge/paid/balance/...)."""
+    out: dict[str, Format] = {}
+    money_words = ("charge", "paid", "balance", "amount", "allowed", "adjust", "due", "total",
+                   "responsib", "deductible", "copay", "coinsurance", "payment", "writeoff")
+    for c in frame.columns:
+        dt = frame[c].dtype
+        lc = str(c).lower()
+        if pd.api.types.is_datetime64_any_dtype(dt):
+            out[c] = "date"
+        elif pd.api.types.is_bool_dtype(dt):
+            out[c] = "text"
+        elif pd.api.types.is_integer_dtype(dt):
+            out[c] = "int"
+        elif pd.api.types.is_float_dtype(dt):
+            if any(w in lc for w in money_words):
+                out[c] = "money"
+            elif "%" in lc or "rate" in lc or "pct" in lc:
+                out[c] = "percent"
+            else:
+                out[c] = "number"
+        else:
+            out[c] = "text"
+    return out

@@ -1,0 +1,1 @@
+"""Stages of `claimbook run`: each module defines STAGE = pipeline.Stage(...)."""
