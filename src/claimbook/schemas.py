@@ -280,7 +280,7 @@ COVERAGE = TableSchema(
                "Y when this plan requires prior authorization for non-office services.",
                aliases=("prior auth", "pa required", "auth required")),
     ),
-    sheet_aliases=("Insurance Coverage", "Policies", "Eligibility"),
+    sheet_aliases=("Insurance Coverage", "Policies", "Insurance Policies"),
 )
 
 PROVIDERS = TableSchema(
@@ -298,6 +298,7 @@ PROVIDERS = TableSchema(
                aliases=("type", "provider role")),
     ),
     sheet_aliases=("Provider", "Doctors", "Physicians"),
+    optional=True,
 )
 
 CLAIMS = TableSchema(
@@ -380,6 +381,7 @@ FEE_SCHEDULE = TableSchema(
                aliases=("prior auth", "auth required")),
     ),
     sheet_aliases=("Fee Schedule", "Fees", "Prices"),
+    optional=True,
 )
 
 CPT_LIST = TableSchema(
@@ -476,5 +478,5 @@ def table(name: str) -> TableSchema:
 OWNED_SHEETS: tuple[str, ...] = (
     "Summary", "Findings", "Claim Status", "Rule Summary", "Batches", "Payments",
     "Provider Adjustments", "Exceptions", "Aging", "Aging Summary", "Aging Reconciliation",
-    "Dashboard", "Statements", "Payment Plans", "Eligibility", "Receipts",
+    "Dashboard", "Statements", "Plan Schedule", "Eligibility", "Receipts",
 )
