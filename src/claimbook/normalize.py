@@ -16,6 +16,9 @@ import pandas as pd
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _BLANKS = {"", "nan", "none", "null", "n/a", "na", "-", "--"}
+_BLANK_VARIANTS = sorted(
+    {v for b in _BLANKS for v in (b, b.upper(), b.title())}
+    | {" " * n for n in range(1, 9)} | {"\t", "\n", " \n", "N/a", "NaN", "#N/A"})
 
 
 def _fm(s: pd.Series, pattern: str) -> pd.Series:
@@ -26,11 +29,10 @@ def _fm(s: pd.Series, pattern: str) -> pd.Series:
 
 
 def blank_mask(raw: pd.Series) -> pd.Series:
-    """True where the cell is empty (None, NaN, empty or whitespace-only text, 'N/A')."""
+    """True where the cell is empty (None, NaN, empty or whitespace text, 'N/A', '-')."""
     isna = raw.isna()
     if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
-        txt = raw.where(~isna, "").astype(str).str.strip().str.lower()
-        return isna | txt.isin(_BLANKS)
+        return isna | raw.isin(_BLANK_VARIANTS)  # one hash lookup per cell
     return isna
 
 
@@ -49,7 +51,8 @@ def _as_text(raw: pd.Series) -> pd.Series:
     if len(vals):
         inferred = pd.api.types.infer_dtype(vals, skipna=True)
         if inferred == "string":
-            out[~blank] = vals.astype(str).str.strip()
+            txt = vals.astype(str).str.strip()
+            out[~blank] = txt.where(txt.ne(""), None)
             return out
         if inferred in ("floating", "integer", "mixed-integer-float"):
             num = pd.to_numeric(vals, errors="coerce").astype("float64")
@@ -67,7 +70,8 @@ def _as_text(raw: pd.Series) -> pd.Series:
         is_dt = vals.map(lambda v: isinstance(v, dt.datetime | dt.date))
         if is_dt.any():
             txt[is_dt] = pd.to_datetime(vals[is_dt]).dt.strftime("%Y-%m-%d")
-        out[~blank] = txt.str.strip()
+        txt = txt.str.strip()
+        out[~blank] = txt.where(txt.ne(""), None)
     return out
 
 

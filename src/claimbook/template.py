@@ -13,7 +13,6 @@ import warnings
 import datetime as dt
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -246,14 +245,7 @@ def build_template(path: str | os.PathLike, data: dict[str, pd.DataFrame] | None
     fixed = dt.datetime(2026, 1, 1)
     wb.properties.created = fixed
     wb.properties.modified = fixed
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~claimbook-", suffix=p.suffix or ".xlsx", dir=p.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from claimbook.io.writer import atomic_save
+
+    atomic_save(wb, p)
     return p

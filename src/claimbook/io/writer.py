@@ -248,11 +248,24 @@ def _add_chart(ws, chart: Chart, cols: list[str], header_row: int, last_row: int
 
 
 def _atomic_save(wb: Workbook, path: Path) -> None:
+    atomic_save(wb, path)
+
+
+def atomic_save(wb: Workbook, path: str | os.PathLike) -> None:
+    """Save to a temporary file beside `path`, then move it into place (an interrupted save
+    never leaves a half-written workbook). Keeps the file mode of an existing file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".~claimbook-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         wb.save(tmp)
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
