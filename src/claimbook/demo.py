@@ -100,8 +100,8 @@ NCCI_SAMPLE = [("93000", "93010", "0"), ("20610", "20605", "1"), ("11102", "1110
 MUE_SAMPLE = [("36415", 1), ("93000", 1), ("20610", 2), ("96372", 4), ("17003", 13)]
 PRIOR_AUTH = [("SUMMT", "93306"), ("BLUER", "93306"), ("HARBR", "93306")]
 
-CHRONIC = ["I10", "E11.9", "E78.5", "E03.9", "K21.9", "J45.909", "F41.1", "M10.9", "R73.03",
-           "E66.9", "G43.909", "D64.9"]
+CHRONIC = ["I10", "E11.9", "E78.5", "E03.9", "K21.9", "J45.909", "F41.1", "M10.9", "E66.9",
+           "G43.909", "D64.9"]
 ACUTE = ["J06.9", "J01.90", "J02.9", "R05.9", "N39.0", "R10.9", "M54.50", "M54.2", "R51.9",
          "K59.00", "B35.1", "L03.115", "R53.83", "H66.90", "U07.1"]
 
@@ -428,7 +428,8 @@ def build_tables(claims: int = 2000, seed: int = 42, defects: bool = True,
     coverage = b.coverage(patients)
     lines = b.claims(patients)
     fees = b.fee_schedule()
-    cpt = pd.DataFrame({"code": sorted(c for c in FEES if c[0].isdigit())})
+    # the clinic's own code list: CPT codes it licenses plus the HCPCS codes it bills
+    cpt = pd.DataFrame({"code": sorted(FEES)})
     cpt["addon"] = np.where(cpt["code"].isin(ADDON), "Y", None)
     cpt["em"] = np.where(cpt["code"].isin(EM), "Y", None)
     ncci = pd.DataFrame(NCCI_SAMPLE, columns=["column1", "column2", "modifier_indicator"])
