@@ -84,7 +84,7 @@ FEES = {
     "99212": 95.0, "99213": 135.0, "99214": 195.0, "99215": 265.0,
     "99395": 250.0, "99396": 275.0, "99397": 295.0, "G0439": 190.0,
     "36415": 15.0, "80053": 45.0, "85025": 30.0, "83036": 40.0, "80061": 55.0,
-    "81002": 12.0, "87880": 35.0, "96372": 35.0, "J1100": 3.0, "J3301": 8.0, "J1030": 12.0,
+    "81002": 12.0, "87880": 35.0, "96372": 35.0, "J1100": 3.0, "J3301": 8.0, "J1010": 0.3,
     "20610": 180.0, "20605": 150.0, "90686": 40.0, "90471": 30.0, "90472": 20.0,
     "99391": 180.0, "99392": 190.0, "99393": 190.0, "99394": 210.0,
     "93000": 65.0, "93010": 25.0, "93306": 650.0, "11102": 160.0, "11103": 60.0,
@@ -94,7 +94,7 @@ ALLOWED_FACTOR = {"MCRB1": 0.42, "MCAID": 0.35, "SUMMT": 0.55, "BLUER": 0.6, "HA
 ADDON = {"17003", "90472", "11103"}
 EM = {c for c in FEES if c.startswith("992")}
 NDC = {"J1100": ("63323016501", 1.0, "ML"), "J3301": ("00003029305", 1.0, "ML"),
-       "J1030": ("00009307301", 1.0, "ML")}
+       "J1010": ("00009307301", 1.0, "ML")}
 # demo samples of clinic-loaded CMS tables (the clinic loads the real files)
 NCCI_SAMPLE = [("93000", "93010", "0"), ("20610", "20605", "1"), ("11102", "11103", "9")]
 MUE_SAMPLE = [("36415", 1), ("93000", 1), ("20610", 2), ("96372", 4), ("17003", 13)]
@@ -294,13 +294,14 @@ class _Builder:
         sexes = dict(zip(patients["account"], patients["sex"], strict=True))
         pat_idx = rng.integers(len(accounts), size=n)
         # DOS within the last 14 months, denser recently; weekdays only
-        back = np.minimum((rng.exponential(150, n)).astype(int) + 1, 420)
+        back = (rng.exponential(150, n).astype(int) % 419) + 1
         templates = ["em", "em", "em", "em", "em_new", "labs", "labs", "a1c", "injection",
                      "joint", "preventive", "flu", "tele", "ecg", "echo", "skin", "ak",
                      "laceration", "uti", "strep"]
         weights = np.array([8, 8, 8, 6, 5, 7, 7, 5, 5, 4, 5, 4, 5, 4, 2, 3, 2, 2, 3, 3], float)
         tpl = rng.choice(len(templates), size=n, p=weights / weights.sum())
         lines = []
+        seen: set[tuple[str, pd.Timestamp]] = set()
         for i in range(n):
             acct = accounts[pat_idx[i]]
             dos = self.as_of - pd.Timedelta(days=int(back[i]))
@@ -309,6 +310,12 @@ class _Builder:
             dob = dobs[acct]
             if dos <= dob:
                 dos = self.as_of - pd.Timedelta(days=3)
+            # one visit per patient per day (a second same-day claim is a duplicate)
+            while (acct, dos) in seen or dos.weekday() >= 5:
+                dos -= pd.Timedelta(days=1)
+            if dos <= dob:
+                continue
+            seen.add((acct, dos))
             age = _age_on(dob, dos)
             payer = self.plan[acct][0]
             claim_id = f"C{200001 + i}"
@@ -370,8 +377,8 @@ class _Builder:
                 pos, fm, ref
         if t == "injection":
             dx = [str(rng.choice(["J45.909", "M54.50", "J01.90"]))]
-            drug = str(rng.choice(["J1100", "J1030"]))
-            units = 4 if drug == "J1100" else 1
+            drug = str(rng.choice(["J1100", "J1010"]))
+            units = 4 if drug == "J1100" else 40  # J1010: methylprednisolone acetate, per 1 mg
             return [(em_est(), ["25"], 1, "1"), ("96372", [], 1, "1"), (drug, [], units, "1")], \
                 dx, pos, fm, ref
         if t == "joint":
@@ -453,11 +460,63 @@ def build_tables(claims: int = 2000, seed: int = 42, defects: bool = True,
         lines["claim_total"] = total
     lines = lines.sort_values(["claim_id", "line_no"], kind="stable").reset_index(drop=True)
     tables["Claims"] = lines
+    _patient_side(tables, np.random.default_rng(seed + 3), pd.Timestamp(as_of), b.npi,
+                  protect=set(key["claim_id"]))
     if len(key):
         key = _locate_rows(key, tables)
     if messy:
         _make_messy(tables, np.random.default_rng(seed + 7), protect=set(key["claim_id"]))
     return tables, practice, key
+
+
+def _patient_side(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
+                  as_of: pd.Timestamp, npi: dict[str, str], protect: set[str]) -> None:
+    """Upcoming appointments, copays collected at the desk, payment plans and disputes."""
+    lines = tables["Claims"]
+    cov = tables["Coverage"]
+    pats = tables["Patients"]["account"].to_numpy()
+    n_appt = max(10, len(pats) // 20)
+    plans = ["99213", "99214,36415,80053", "99203", "93306", "99396,36415"]
+    appts = pd.DataFrame({
+        "patient": rng.choice(pats, n_appt, replace=False),
+        "date": [_next_weekday(as_of + pd.Timedelta(days=int(d)))
+                 for d in rng.integers(1, 15, n_appt)],
+        "provider_npi": npi["fm1"],
+        "planned_codes": rng.choice(plans, n_appt),
+    })
+    tables["Appointments"] = appts.sort_values(["date", "patient"]).reset_index(drop=True)
+    first = lines.drop_duplicates("claim_id")
+    sent = first[first["submitted_on"].notna() & ~first["claim_id"].isin(protect)
+                 & first["payer_id"].isin(COMMERCIAL)]
+    copay = cov[cov["priority"].eq("primary")].drop_duplicates("patient").set_index(
+        "patient")["copay"]
+    paid = sent.sample(n=min(len(sent), max(5, len(first) // 30)), random_state=int(
+        rng.integers(1 << 30)))
+    amounts = paid["patient"].map(copay).fillna(25.0)
+    tables["PatientPayments"] = pd.DataFrame({
+        "patient": paid["patient"].to_numpy(), "date": pd.to_datetime(paid["dos_from"]).to_numpy(),
+        "amount": amounts.to_numpy(), "method": rng.choice(["card", "cash", "check"], len(paid)),
+        "claim_id": paid["claim_id"].to_numpy(),
+        "reference": [f"RCPT{100000 + i}" for i in range(len(paid))],
+    }).sort_values(["date", "patient"]).reset_index(drop=True)
+    pp = rng.choice(pats, 3, replace=False)
+    tables["PaymentPlans"] = pd.DataFrame({
+        "patient": pp, "balance": [300.00, 450.55, 1000.01], "down_payment": [50.0, 0.0, 250.0],
+        "installments": [5, 6, 6], "frequency": ["monthly", "monthly", "biweekly"],
+        "start_date": [as_of - pd.Timedelta(days=90), as_of - pd.Timedelta(days=40),
+                       as_of - pd.Timedelta(days=20)]})
+    disputed = sent[~sent["patient"].isin(pp)].head(2)
+    tables["Disputes"] = pd.DataFrame({
+        "patient": disputed["patient"].to_numpy(), "claim_id": disputed["claim_id"].to_numpy(),
+        "reason": ["Patient says the visit was preventive (no cost share)",
+                   "Patient disputes the lab charge"][:len(disputed)],
+        "opened": as_of - pd.Timedelta(days=10), "status": "open"})
+
+
+def _next_weekday(d: pd.Timestamp) -> pd.Timestamp:
+    while d.weekday() >= 5:
+        d += pd.Timedelta(days=1)
+    return d
 
 
 def _locate_rows(key: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

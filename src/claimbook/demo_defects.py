@@ -243,8 +243,8 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
     with s.step():
         for rule, value in (("NDC-FORMAT", "0009-3073-01"), ("NDC-INVALID", "12345"),
                             ("NDC-MISSING", None)):
-            cid = s.pick(L["code"].eq("J1030"))
-            i, ln = s.line_of(cid, "J1030")
+            cid = s.pick(L["code"].eq("J1010"))
+            i, ln = s.line_of(cid, "J1010")
             L.at[i, "ndc"] = value
             s.add(cid, rule, "ndc", line=ln)
 
@@ -302,12 +302,13 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
                                    "zip": "01103"}
         acct = s.patient_of(cid)
         s.used_patients.add(acct)
+        wc_day = pd.Timestamp(L.loc[s.rows(cid)[0], "dos_from"])
+        # a work injury: the workers' comp plan covers that one day
         cov.loc[len(cov)] = {"patient": acct, "payer_id": "LAKWC", "member_id": "WC5521907",
                              "relationship": "self", "priority": "primary",
-                             "effective_from": pd.Timestamp(as_of.year - 2, 1, 1)}
-        cov.loc[cov["patient"].eq(acct) & cov["payer_id"].ne("LAKWC"), "priority"] = "secondary"
+                             "effective_from": wc_day, "effective_to": wc_day}
         s.set_claim(cid, payer_id="LAKWC")
-        s.add(cid, "REQ-PAYER", "payer_id")
+        s.add(cid, "REQ-PAYER", "filing_indicator")
 
     with s.step():
         cid = s.pick(None)
@@ -344,7 +345,8 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
 
     with s.step():
         sec = cov.loc[cov["priority"].eq("secondary") & cov["payer_id"].ne("LAKWC")]
-        cid = s.pick(L["patient"].isin(sec["patient"]) & L["payer_id"].eq("MCRB1"), sent=None)
+        cid = s.pick(L["patient"].isin(sec["patient"]) & L["payer_id"].eq("MCRB1")
+                     & ~L["claim_id"].isin(L.loc[L["code"].eq("93306"), "claim_id"]), sent=None)
         acct = s.patient_of(cid)
         sec_payer = sec.loc[sec["patient"].eq(acct), "payer_id"].iloc[0]
         s.set_claim(cid, payer_id=sec_payer)

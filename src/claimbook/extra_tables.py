@@ -103,6 +103,9 @@ APPOINTMENTS = register_table(TableSchema(
         Column("planned_codes", "Planned codes", "text",
                "Procedure codes planned, separated by commas.",
                aliases=("codes", "planned cpt", "procedures")),
+        Column("prior_auth", "Prior auth #", "id",
+               "Authorization number when the payer requires one for a planned code.",
+               aliases=("prior authorization", "authorization", "auth", "auth number")),
     ),
     optional=True,
 ))

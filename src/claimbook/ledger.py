@@ -155,6 +155,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             files TEXT NOT NULL DEFAULT '[]'
         );
     """),
+    (20, "remittance adjustment detail and reversals", """
+        ALTER TABLE claim_payments ADD COLUMN reversed_by INTEGER;
+        ALTER TABLE claim_payments ADD COLUMN payer_id TEXT;
+        ALTER TABLE claim_payments ADD COLUMN remarks TEXT;
+        ALTER TABLE line_payments ADD COLUMN units REAL;
+        CREATE TABLE payment_adjustments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            claim_payment_id INTEGER NOT NULL REFERENCES claim_payments(id),
+            line_payment_id INTEGER REFERENCES line_payments(id),
+            group_code TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            amount_cents INTEGER NOT NULL,
+            quantity REAL
+        );
+        CREATE INDEX payment_adjustments_claim ON payment_adjustments(claim_payment_id);
+    """),
 ]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from claimbook.codesets.icd import fiscal_year, icd_table
 from claimbook.codesets.lookup import lookup, npi_valid
-from claimbook.codesets.reference import MODIFIERS, POS_CODES, luhn_npi_ok
+from claimbook.codesets.reference import POS_CODES, luhn_npi_ok
 
-__all__ = ["MODIFIERS", "POS_CODES", "fiscal_year", "icd_table", "lookup", "luhn_npi_ok",
-           "npi_valid"]
+__all__ = ["POS_CODES", "fiscal_year", "icd_table", "lookup", "luhn_npi_ok", "npi_valid"]

@@ -59,7 +59,7 @@ class IcdTable:
         return any(len(self.codes[i]) == 7 and any(self.billable[y][i] for y in YEARS)
                    for i in self.descendants(c))
 
-    def pandas_index(self):  # noqa: ANN201 - pandas is imported lazily
+    def pandas_index(self):
         return _pandas_index(id(self))
 
 
@@ -89,7 +89,7 @@ def icd_table() -> IcdTable:
 _INDEX_CACHE: dict[int, object] = {}
 
 
-def _pandas_index(key: int):  # noqa: ANN202
+def _pandas_index(key: int):
     import pandas as pd
 
     if key not in _INDEX_CACHE:
@@ -110,13 +110,3 @@ def excludes1() -> list[tuple[str, str, str]]:
 def age_bin(age: int) -> int:
     """Index of the age probe that stands for `age` (the largest probe <= age)."""
     return max(bisect.bisect_right(AGE_PROBES, max(age, 0)) - 1, 0)
-
-
-# Sex-specific chapters and categories of the ICD-10-CM tabular (pregnancy, genital organs).
-FEMALE_ONLY = ("O", "Z33", "Z34", "Z36", "Z37", "Z39", "Z3A", "C51", "C52", "C53", "C54", "C55",
-               "C56", "C57", "C58", "D06", "D25", "D26", "D27", "D28", "N70", "N71", "N72", "N73",
-               "N74", "N75", "N76", "N77", "N80", "N81", "N82", "N83", "N84", "N85", "N86", "N87",
-               "N88", "N89", "N90", "N91", "N92", "N93", "N94", "N95", "N96", "N97", "N98", "Q50",
-               "Q51", "Q52", "R87")
-MALE_ONLY = ("C60", "C61", "C62", "C63", "D29", "D40", "N40", "N41", "N42", "N43", "N44", "N45",
-             "N46", "N47", "N48", "N49", "N50", "N51", "N52", "N53", "Q53", "Q54", "Q55", "R86")

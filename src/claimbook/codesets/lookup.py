@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
 from claimbook.codesets import reference as ref
+from claimbook.codesets.hcpcs import check_hcpcs, modifier_table
 from claimbook.codesets.icd import fiscal_year, icd_table, year_column
 
 KINDS = ("icd10", "hcpcs", "cpt", "modifier", "pos", "npi", "ndc")
@@ -16,7 +18,7 @@ def _text(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
-        if v != v:  # NaN
+        if math.isnan(v):
             return ""
         if v.is_integer():
             return str(int(v))
@@ -82,8 +84,9 @@ def _dot(code: str) -> str:
     return code[:3] + "." + code[3:] if len(code) > 3 else code
 
 
-def check_procedure(value: Any, kind: str = "cpt",
-                    code_list: set[str] | None = None) -> dict[str, Any]:
+def check_procedure(value: Any, kind: str = "cpt", code_list: set[str] | None = None,
+                    dos: Any = None) -> dict[str, Any]:
+    """CPT: format (existence when `code_list` is given); HCPCS Level II: the CMS file."""
     raw = _text(value)
     code = re.sub(r"[\s.]", "", raw.upper())
     found = ref.procedure_kind(code)
@@ -99,24 +102,33 @@ def check_procedure(value: Any, kind: str = "cpt",
     if kind == "cpt" and found == "HCPCS Level II":
         out["reason"] = f"{code} is a HCPCS Level II code, not CPT."
         return out
+    if found == "HCPCS Level II":
+        return {**check_hcpcs(code, _as_date(dos)), "input": raw}
     if code_list is not None:
         ok = code in code_list
         out.update(valid=ok, billable=ok if ok else None,
                    reason=f"{found} code {'found' if ok else 'not found'} in your code list.")
         return out
-    out.update(valid=True, reason=f"{found} format is valid; existence not checked "
-               "(CPT is AMA-licensed and the CMS HCPCS file is not shipped: load your code "
-               "list into the CPTCodes sheet to check existence).")
+    out.update(valid=True, reason=f"{found} format is valid; existence not checked (CPT is "
+               "AMA-licensed: load your code list into the CPTCodes sheet to check existence).")
     return out
 
 
-def check_modifier(value: Any) -> dict[str, Any]:
+def check_modifier(value: Any, dos: Any = None) -> dict[str, Any]:
+    """A CPT or HCPCS modifier against the shipped list (CMS I/OCE + CPT modifier codes)."""
     raw = _text(value)
     m = raw.upper()
-    ok = m in ref.MODIFIERS
+    t = modifier_table()
+    day = _as_date(dos) or dt.date.today()
+    ok = t.known(m) and t.valid_on(m, day)
+    if ok:
+        reason = "Known modifier" + (" (CPT)." if t.source.get(m) == "cpt" else " (HCPCS/CMS).")
+    elif t.known(m):
+        reason = f"{m} is not valid on {day.isoformat()}: it is {t.window(m)}."
+    else:
+        reason = f"'{raw}' is not a CPT or HCPCS modifier."
     return {"input": raw, "normalized": m, "valid": ok, "billable": None, "description": "",
-            "reason": "Known modifier." if ok else f"'{raw}' is not a CPT or HCPCS modifier "
-            "ClaimBook knows."}
+            "reason": reason}
 
 
 def check_pos(value: Any) -> dict[str, Any]:
@@ -160,9 +172,9 @@ def check(kind: str, value: Any, dos: Any = None,
     if kind in ("icd10", "icd", "icd10cm", "dx"):
         return check_icd(value, dos)
     if kind in ("cpt", "hcpcs"):
-        return check_procedure(value, kind, code_list)
+        return check_procedure(value, kind, code_list, dos)
     if kind in ("modifier", "mod"):
-        return check_modifier(value)
+        return check_modifier(value, dos)
     if kind == "pos":
         return check_pos(value)
     if kind == "npi":
@@ -172,7 +184,7 @@ def check(kind: str, value: Any, dos: Any = None,
     raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
 
 
-def lookup(kind: str, values: list, dos: Any = None):  # noqa: ANN201 - returns a DataFrame
+def lookup(kind: str, values: list, dos: Any = None):
     """Check several values of one kind: DataFrame of input, normalized, valid, billable,
     description, reason (one row per value, in order)."""
     import pandas as pd
@@ -182,8 +194,24 @@ def lookup(kind: str, values: list, dos: Any = None):  # noqa: ANN201 - returns 
                                        "description", "reason"])
 
 
-def npi_valid(series):  # noqa: ANN001, ANN201 - pandas Series in, boolean Series out
-    """Vectorized NPI check digit over a Series of 10-digit strings (NA -> False)."""
+def npi_valid(series):
+    """Vectorized NPI check digit over a Series of 10-digit strings (NA -> False).
+
+    Each distinct value is checked once (a year of claims has a few dozen NPIs).
+    """
+    import numpy as np
+    import pandas as pd
+
+    s = pd.Series(series, dtype=object)
+    codes, uniq = pd.factorize(s)
+    res = _npi_valid_unique(pd.Series(uniq, dtype=object)).to_numpy(dtype=bool)
+    out = np.zeros(len(s), dtype=bool)
+    has = codes >= 0
+    out[has] = res[codes[has]]
+    return pd.Series(out, index=s.index)
+
+
+def _npi_valid_unique(series):
     import numpy as np
     import pandas as pd
 

@@ -125,3 +125,9 @@ PTR_EMPTY = define(
     "PTR-EMPTY", "error", LINE, "Diagnosis pointer points to an empty slot",
     "A pointer must name a Dx column that has a code.",
     "Fix the pointer or fill in the diagnosis it points to.")
+HCPCS_DATE = define(
+    "HCPCS-DATE", "error", PROC, "HCPCS code not valid on the date of service",
+    "CMS adds and deletes HCPCS Level II codes every quarter; a code deleted before the date of "
+    "service (e.g. J1030, replaced by J1010 on 2024-04-01) is rejected.",
+    "Use the code in force on the date of service (the message gives the code's validity "
+    "dates; `claimbook codes hcpcs CODE --dos DATE` checks one).")

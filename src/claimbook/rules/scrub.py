@@ -53,7 +53,14 @@ COV_SECONDARY_NO_PRIMARY = define(
 COV_MEMBER_FORMAT = define(
     "COV-MEMBER-FORMAT", "error", COV, "Member id does not match the payer's format",
     "Medicare requires an MBI (11 characters, e.g. 1EG4TE5MK73); other payers may define a "
-    "pattern in the Payers sheet.", "Copy the member id from the insurance card.")
+    "pattern in the Payers sheet.",
+    "Copy the member id from the insurance card, in capitals and without the dashes or spaces "
+    "the card prints.")
+COV_PATTERN_INVALID = define(
+    "COV-PATTERN-INVALID", "warning", COV, "Member id pattern in Payers cannot be used",
+    "The Member id pattern column holds a regular expression; one that cannot be read checks "
+    "nothing, so wrong member ids would go out.",
+    "Correct the pattern (a regular expression such as [A-Z]{3}[0-9]{9}) or clear the cell.")
 
 DATE_FUTURE = define(
     "DATE-FUTURE", "error", DATES, "Date of service in the future",

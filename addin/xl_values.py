@@ -1,0 +1,175 @@
+"""Turn what xlwings hands a worksheet function into tidy pandas values, and back.
+
+xlwings passes a range as a 2-D list (rows of cells), a single cell as a scalar, blanks as
+None, every number as a float (an integer code typed in a cell arrives as 99213.0), date cells
+as `datetime`, and, with `err_to_str=True`, cell errors as text such as "#N/A". These helpers
+flatten that into one pandas Series per argument so the engine's vectorized normalisers (the
+same ones the workbook reader uses) do the work, then shape results back into the 2-D lists
+Excel spills.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from claimbook import normalize as N
+
+EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
+                          "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!"})
+# pywin32 hands cell errors over as these integers when err_to_str is not set.
+_COM_ERRORS = {-2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?",
+               -2146826288: "#NULL!", -2146826252: "#NUM!", -2146826265: "#REF!",
+               -2146826273: "#VALUE!"}
+
+
+def as_rows(value: Any) -> list[list[Any]]:
+    """Any argument (scalar, 1-D or 2-D list, tuple) as a 2-D list of rows."""
+    if isinstance(value, list | tuple):
+        if not value:
+            return [[None]]
+        if isinstance(value[0], list | tuple):
+            return [list(r) for r in value]
+        return [list(value)]
+    return [[value]]
+
+
+def flatten(value: Any) -> tuple[pd.Series, tuple[int, int]]:
+    """Cells in row-major order as an object Series, plus the (rows, columns) shape."""
+    rows = as_rows(value)
+    ncol = max(len(r) for r in rows)
+    if all(len(r) == ncol for r in rows):
+        if ncol == 1:
+            flat = [r[0] for r in rows]
+        else:
+            flat = [v for r in rows for v in r]
+    else:
+        flat = [v for r in rows for v in (list(r) + [None] * (ncol - len(r)))]
+    return pd.Series(flat, dtype=object), (len(rows), ncol)
+
+
+def error_mask(cells: pd.Series) -> pd.Series:
+    """True where the cell holds an Excel error (#N/A, #VALUE!, ... or pywin32's code)."""
+    if cells.empty:
+        return pd.Series(False, index=cells.index)
+    is_str = cells.map(type).eq(str)
+    out = pd.Series(False, index=cells.index)
+    if is_str.any():
+        out[is_str] = cells[is_str].str.strip().str.upper().isin(EXCEL_ERRORS)
+    is_num = cells.map(type).isin((int, float))
+    if is_num.any():
+        out[is_num] = cells[is_num].isin(list(_COM_ERRORS))
+    return out
+
+
+def error_text(value: Any) -> str:
+    """The error as Excel shows it (#N/A...), from its text or pywin32 code."""
+    if isinstance(value, int | float) and value in _COM_ERRORS:
+        return _COM_ERRORS[int(value)]
+    return str(value).strip().upper()
+
+
+def texts(cells: pd.Series) -> pd.Series:
+    """Cell text: floats that are whole numbers lose '.0', dates become YYYY-MM-DD, blanks
+    None (the reader's `ident` normaliser)."""
+    return N.ident(cells)[0]
+
+
+def dates(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates from datetimes, Excel serial numbers or text; (values, unreadable mask)."""
+    return N.date(cells)
+
+
+def broadcast(series: pd.Series, n: int, name: str) -> pd.Series:
+    """A one-cell argument repeated n times; an n-cell argument as is; otherwise an error."""
+    if len(series) == n:
+        return series.reset_index(drop=True)
+    if len(series) == 1:
+        return pd.Series([series.iloc[0]] * n, dtype=series.dtype)
+    raise ValueError(f"{name} has {len(series)} cells but the first argument has {n}; give "
+                     f"one cell or a range of the same size")
+
+
+def one_date(value: Any, name: str) -> pd.Timestamp | None:
+    """A single optional date argument (as-of): None when blank; ValueError when unreadable."""
+    cells, _ = flatten(value)
+    if len(cells) != 1:
+        raise ValueError(f"{name} must be one cell, not a range of {len(cells)} cells")
+    if error_mask(cells).iloc[0]:
+        raise ValueError(f"{name} shows the error {error_text(cells.iloc[0])}")
+    vals, bad = dates(cells)
+    if bad.iloc[0]:
+        raise ValueError(f"{name} '{cells.iloc[0]}' is not a date; type it as a date, "
+                         "e.g. 2026-03-15")
+    v = vals.iloc[0]
+    return None if pd.isna(v) else pd.Timestamp(v)
+
+
+def table_from_range(value: Any) -> pd.DataFrame:
+    """A range with a header row (e.g. `tblPayers[#All]`) as a DataFrame of raw cells."""
+    rows = as_rows(value)
+    header = rows[0]
+    width = len(header)
+    body = [list(r) + [None] * (width - len(r)) for r in rows[1:]]
+    names = [("" if h is None else str(h)) for h in header]
+    frame = pd.DataFrame(body, columns=range(width), dtype=object)
+    frame.columns = names
+    return frame
+
+
+def header_lookup(frame: pd.DataFrame, keys: Sequence[str]) -> str | None:
+    """The first column of `frame` whose header matches one of `keys` (case, space and
+    punctuation ignored)."""
+    wanted = [_key(k) for k in keys]
+    by_key = {_key(c): c for c in frame.columns}
+    for k in wanted:
+        if k in by_key:
+            return by_key[k]
+    return None
+
+
+def _key(text: object) -> str:
+    return re.sub(r"[^a-z0-9#%]", "", str(text).lower())
+
+
+def to_excel(frame: pd.DataFrame) -> list[list[Any]]:
+    """A frame's values as a 2-D list Excel accepts (NaN/NaT/NA -> None, numpy -> Python)."""
+    obj = frame.astype(object)
+    arr = obj.where(frame.notna(), None).to_numpy(dtype=object)
+    out = arr.tolist()
+    if out and any(isinstance(v, np.generic | pd.Timestamp) for v in out[0]):
+        out = [[_py(v) for v in r] for r in out]
+    return out
+
+
+def _py(v: Any) -> Any:
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def cells(values: list[Any]) -> list[Any]:
+    """Missing values (None, NaN, NaT, NA) as None, the blank Excel shows."""
+    return [None if v is None or v is pd.NA or v is pd.NaT
+            or (isinstance(v, float) and math.isnan(v)) else v for v in values]
+
+
+def reshape(values: list[Any], shape: tuple[int, int]) -> list[list[Any]]:
+    """One value per cell, back into the argument's 2-D shape."""
+    nrow, ncol = shape
+    if ncol == 1:
+        return [[v] for v in values]
+    return [values[i * ncol:(i + 1) * ncol] for i in range(nrow)]
+
+
+def today() -> pd.Timestamp:
+    return pd.Timestamp(dt.date.today())

@@ -1,0 +1,96 @@
+"""Reconciling 835 remittances: match, post once, and list every problem.
+
+`reconcile(book, era, ledger)` matches the parsed remittances to the workbook's claims, posts
+what was not posted before into the ledger, and returns the ledger-wide postings, claim
+balances and the exceptions queue. See docs/reconciliation.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from claimbook.book import Book
+from claimbook.ledger import Ledger
+from claimbook.reconcile import exceptions as X
+from claimbook.reconcile import match, postings
+from claimbook.reconcile.post import PostResult, post
+from claimbook.x12.x835 import Era
+
+
+@dataclass
+class Reconciliation:
+    result: PostResult
+    postings: postings.Postings
+    balances: pd.DataFrame
+    exceptions: pd.DataFrame
+    era: Era | None = None
+
+
+def self_pay_payers(book: Book) -> set[str]:
+    """Payers with filing indicator 09 (self-pay): they never send a remittance."""
+    p = book.get("Payers")
+    return set(p.loc[p["filing_indicator"].eq("09"), "payer_id"].dropna())
+
+
+def import_era(book: Book, era: Era, ledger: Ledger,
+               texts: dict[str, str] | None = None) -> PostResult:
+    """Match and post `era` (only what is not posted yet)."""
+    before = postings.load_light(ledger)
+    claims = match.known_claims(book, before["submissions"])
+    lines = match.known_lines(book, before["submitted_lines"])
+    cm = match.match_claims(era, claims, book.get("Coverage"), before["claim_payments"])
+    lm = match.match_lines(era, cm, lines)
+    return post(era, cm, lm, ledger, texts)
+
+
+def reconcile(book: Book, era: Era | None, ledger: Ledger, as_of: pd.Timestamp,
+              texts: dict[str, str] | None = None) -> Reconciliation:
+    """Import `era` (may be None), then compute balances and the exceptions queue."""
+    if era is not None:
+        result = import_era(book, era, ledger, texts)
+    else:
+        result = PostResult(pd.DataFrame(), pd.DataFrame())
+    p = postings.load(ledger)
+    bal = postings.claim_balances(book, p)
+    parts = [
+        X.imbalances(era) if era is not None else None,
+        X.unmatched(p), X.orphan_reversals(p),
+        X.line_problems(book, p, book.practice), X.balances(bal),
+        X.no_remittance(bal, as_of, book.practice.no_remit_days, self_pay_payers(book)),
+        X.deposits(book, p),
+        X.duplicates(result.duplicates) if len(result.duplicates) else None,
+    ]
+    return Reconciliation(result, p, bal, X.queue(parts), era)
+
+
+def read_remittances(paths: list) -> tuple[Era | None, dict[str, str], list[tuple[str, str]]]:
+    """Parse 835 files; a malformed file is reported (file, message) and the others still read.
+
+    Returns (era of the readable files or None, {file name: text}, [(file, error)]).
+    """
+    from pathlib import Path
+
+    from claimbook.errors import X12Error
+    from claimbook.x12.x835 import parse_texts
+
+    items, errors = [], []
+    for p in paths:
+        try:
+            items.append((Path(p).name, Path(p).read_text(encoding="latin-1")))
+        except OSError as exc:
+            errors.append((Path(p).name, f"{Path(p).name}: cannot be read ({exc.strerror})."))
+    try:
+        era = parse_texts(items) if items else None
+    except X12Error:
+        good = []
+        for name, text in items:
+            try:
+                parse_texts([(name, text)])
+                good.append((name, text))
+            except X12Error as exc:
+                errors.append((name, str(exc)))
+        items = good
+        era = parse_texts(items) if items else None
+    return era, dict(items), errors

@@ -1,0 +1,326 @@
+"""The 837P 005010X222A1 writer: a pure function from prepared claim tables to X12 text.
+
+Input (built by `claimbook.batches.prepare`, documented in docs/x12-837p.md):
+
+- `claims`: one row per claim, in output order, with the claim's resolved data (claim id,
+  place of service, frequency, payer, subscriber, patient, providers, dx1..dx12).
+- `lines`: one row per service line, sorted by `claim_pos` (row number in `claims`) then line
+  number, with code, modifiers, charge, units, dates, pointers, NDC and the line item control
+  number (REF*6R).
+- `others`: other payers of each claim (2320/2330A/2330B loops), with `claim_pos`.
+
+Every segment is built column-wise over numpy object arrays (one string operation per column
+for all claims), then the per-claim pieces are joined once. CLM02 is always the sum of the
+claim's SV102 amounts because both come from the same integer cents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import repeat
+
+import numpy as np
+import pandas as pd
+
+from claimbook.book import PracticeSettings
+from claimbook.x12 import envelope as E
+
+S = E.DELIMS.segment  # "~"
+C = E.DELIMS.component  # ":"
+
+RELATIONSHIP_CODE = {"self": "18", "spouse": "01", "child": "19", "other": "G8"}
+PRIORITY_CODE = {"primary": "P", "secondary": "S", "tertiary": "T"}
+
+CLAIM_COLUMNS = [
+    "claim_id", "pos", "frequency", "original_claim_number", "prior_auth",
+    "payer_id", "payer_name", "payer_address", "payer_city", "payer_state", "payer_zip",
+    "filing_indicator", "priority", "relationship", "group_number", "member_id",
+    "sub_last", "sub_first", "sub_dob", "sub_sex",
+    "pat_last", "pat_first", "pat_dob", "pat_sex", "pat_address", "pat_city", "pat_state",
+    "pat_zip",
+    "rendering_npi", "rendering_last", "rendering_first", "rendering_taxonomy",
+    "referring_npi", "referring_last", "referring_first",
+    *[f"dx{i}" for i in range(1, 13)],
+]
+LINE_COLUMNS = ["claim_pos", "code", "mod1", "mod2", "mod3", "mod4", "charge_cents", "units",
+                "pos", "dos_from", "dos_to", "pointers", "ndc", "ndc_units", "ndc_unit",
+                "line_control"]
+# optional line columns: rendering_npi, rendering_last, rendering_first, rendering_taxonomy
+# (2420A, written when the line's rendering NPI differs from the claim's)
+OTHER_COLUMNS = ["claim_pos", "priority", "relationship", "group_number", "filing_indicator",
+                 "member_id", "sub_last", "sub_first", "payer_id", "payer_name"]
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Control numbers of one interchange: ISA13, GS06 and one ST02 (= BHT03) per ST."""
+
+    isa13: int
+    gs06: int
+    st02: list[int]
+
+
+def transaction_sets_needed(n_claims: int, max_claims_per_st: int) -> int:
+    return max(1, -(-n_claims // max(1, max_claims_per_st)))
+
+
+def _o(values) -> np.ndarray:
+    """A column as an object array of strings ("" for missing)."""
+    return E.map_unique(values, str)
+
+
+def _t(values, max_len: int) -> np.ndarray:
+    """Cleaned X12 text column (upper case, basic set, cut to max_len)."""
+    return E.clean_array(values, max_len)
+
+
+def _opt(mask: np.ndarray, text: np.ndarray | str) -> np.ndarray:
+    """`text` where mask, else ""."""
+    return np.where(np.asarray(mask, dtype=bool), text, "").astype(object)
+
+
+def _nonblank(a: np.ndarray) -> np.ndarray:
+    return a != ""
+
+
+def _group_join(pos: np.ndarray, parts: np.ndarray, n: int) -> list[str]:
+    """Concatenate `parts` per group id in `pos` (sorted ascending) into n strings."""
+    if len(parts) == 0:
+        return [""] * n
+    starts = np.searchsorted(pos, np.arange(n), side="left")
+    ends = np.searchsorted(pos, np.arange(n), side="right")
+    join = "".join
+    return [join(parts[a:b]) if b > a else "" for a, b in zip(starts.tolist(), ends.tolist())]
+
+
+def _cat(*parts) -> np.ndarray:
+    """Row-wise concatenation of string columns (object arrays) and scalars, one join per row."""
+    n = next(len(p) for p in parts if isinstance(p, np.ndarray))
+    cols = [p if isinstance(p, np.ndarray) else repeat(p, n) for p in parts]
+    out = np.empty(n, dtype=object)
+    out[:] = list(map("".join, zip(*cols)))
+    return out
+
+
+def _nm1_parts(code: str, last: np.ndarray, first: np.ndarray, qual: str,
+               ident: np.ndarray) -> list:
+    """NM1 for a person, or an organisation when the first name is blank."""
+    entity = np.where(_nonblank(first), "*1*", "*2*").astype(object)
+    return ["NM1*", code, entity, last, "*", first, "****", qual, "*", ident, S]
+
+
+def _n3n4_parts(address, city, state, zip_) -> list:
+    return ["N3*", address, S, "N4*", city, "*", state, "*", zip_, S]
+
+
+def _dates(dos_from: pd.Series, dos_to: pd.Series) -> np.ndarray:
+    f = _o(E.d8(dos_from))
+    t = _o(E.d8(dos_to))
+    span = _nonblank(t) & (t != f)
+    return np.where(span, _cat("RD8*", f, "-", t), _cat("D8*", f)).astype(object)
+
+
+def _line_blocks(lines: pd.DataFrame, claim_pos_of_line: np.ndarray, claim_pos_pos: np.ndarray,
+                 claim_rnd: np.ndarray) -> np.ndarray:
+    """2400 loops (LX, SV1, DTP*472, REF*6R, LIN/CTP), one string per line."""
+    lx = _o(lines.groupby(claim_pos_of_line, sort=False).cumcount().to_numpy() + 1)
+    mods = []
+    for k in range(1, 5):
+        m = _t(lines[f"mod{k}"], 2)
+        mods.append(np.where(_nonblank(m), _cat(":", m), "").astype(object))
+    charge = _o(E.amounts(lines["charge_cents"].to_numpy()))
+    units = _o(E.quantities(lines["units"].fillna(1).to_numpy()))
+    lpos = _t(lines["pos"], 2)
+    pos_el = _opt(_nonblank(lpos) & (lpos != claim_pos_pos), lpos)
+    ptr = E.map_unique(lines["pointers"],
+                       lambda v: C.join(p for p in re.split(r"[\s,]+", str(v)) if p))
+    lic = _o(lines["line_control"])  # digits from the ledger counter
+    ref = _opt(_nonblank(lic), _cat("REF*6R*", lic, S))
+    ndc = _o(E.digits(lines["ndc"]))
+    has_ndc = ndc != ""
+    lin = ""
+    if has_ndc.any():
+        nq = _o(E.quantities(lines["ndc_units"].fillna(1).to_numpy()))
+        nu = _t(lines["ndc_unit"], 2)
+        nu = np.where(_nonblank(nu), nu, "UN").astype(object)
+        lin = _opt(has_ndc, _cat("LIN**N4*", ndc, S, "CTP****", nq, "*", nu, S))
+    rnd = ""
+    if "rendering_npi" in lines.columns:
+        npi = _o(E.digits(lines["rendering_npi"]))
+        other = _nonblank(npi) & (npi != claim_rnd)
+        if other.any():
+            tax = _t(lines["rendering_taxonomy"], 10)
+            rnd = _opt(other, _cat(*_nm1_parts("82", _t(lines["rendering_last"], 60),
+                                                _t(lines["rendering_first"], 35), "XX", npi),
+                                   _opt(_nonblank(tax), _cat("PRV*PE*PXC*", tax, S))))
+    return _cat("LX*", lx, S, "SV1*HC:", _t(lines["code"], 48), *mods, "*", charge, "*UN*",
+                units, "*", pos_el, "**", ptr, S,
+                "DTP*472*", _dates(lines["dos_from"], lines["dos_to"]), S, ref, lin, rnd)
+
+
+def _other_blocks(others: pd.DataFrame) -> np.ndarray:
+    """2320 (SBR, OI), 2330A subscriber and 2330B payer of each other payer."""
+    pr = _o(others["priority"].map(PRIORITY_CODE).fillna("P"))
+    rel = _o(others["relationship"].map(RELATIONSHIP_CODE).fillna("18"))
+    return _cat(
+        "SBR*", pr, "*", rel, "*", _t(others["group_number"], E.MAX["group"]), "******",
+        _t(others["filing_indicator"], 2), S, "OI***Y*P**Y", S,
+        *_nm1_parts("IL", _t(others["sub_last"], 60), _t(others["sub_first"], 35), "MI",
+                    _t(others["member_id"], E.MAX["id"])),
+        "NM1*PR*2*", _t(others["payer_name"], 60), "*****PI*",
+        _t(others["payer_id"], E.MAX["id"]), S)
+
+
+def _claim_blocks(claims: pd.DataFrame, lines_joined: list[str], others_joined: list[str],
+                  totals_cents: np.ndarray, practice: PracticeSettings, hl_sub: np.ndarray
+                  ) -> np.ndarray:
+    """2000B (and 2000C) through 2400 for every claim, one string per claim."""
+    n = len(claims)
+    c = claims.reset_index(drop=True)
+    rel = c["relationship"].fillna("self").astype(str).str.lower()
+    is_self = (rel == "self").to_numpy()
+    hl_s = _o(hl_sub)
+    hl_p = _o(hl_sub + 1)
+
+    # 2010BA subscriber: the patient when self, else the Coverage subscriber
+    pat_last, pat_first = _t(c["pat_last"], 60), _t(c["pat_first"], 35)
+    sub_last = np.where(is_self, pat_last, _t(c["sub_last"], 60)).astype(object)
+    sub_first = np.where(is_self, pat_first, _t(c["sub_first"], 35)).astype(object)
+    pat_addr = _cat(*_n3n4_parts(_t(c["pat_address"], 55), _t(c["pat_city"], 30),
+                                 _t(c["pat_state"], 2), _o(E.digits(c["pat_zip"]))),
+                    "DMG*D8*", _o(E.d8(c["pat_dob"])), "*", _t(c["pat_sex"], 1), S)
+    # 2010BB payer address (when the Payers sheet has one)
+    paddr, pcity = _t(c["payer_address"], 55), _t(c["payer_city"], 30)
+    payer_addr = _opt(_nonblank(paddr) & _nonblank(pcity),
+                      _cat(*_n3n4_parts(paddr, pcity, _t(c["payer_state"], 2),
+                                        _o(E.digits(c["payer_zip"])))))
+    # 2000C / 2010CA patient when not the subscriber
+    patrel = _o(rel.map(RELATIONSHIP_CODE).fillna("G8"))
+    patient = _opt(~is_self, _cat("HL*", hl_p, "*", hl_s, "*23*0", S, "PAT*", patrel, S,
+                                  "NM1*QC*1*", pat_last, "*", pat_first, S, pat_addr))
+    # 2300 claim
+    freq = _o(c["frequency"].fillna("1"))
+    freq = np.where(_nonblank(freq), freq, "1").astype(object)
+    assign = "A" if practice.accept_assignment else "C"
+    benefits = "Y" if practice.accept_assignment else "N"
+    roi = "I" if str(practice.release_of_info).upper() == "I" else "Y"
+    auth = _t(c["prior_auth"], E.MAX["ref"])
+    orig = _t(c["original_claim_number"], E.MAX["ref"])
+    g1 = _opt(_nonblank(auth), _cat("REF*G1*", auth, S))
+    f8 = _opt(_nonblank(orig) & np.isin(freq, ["7", "8"]), _cat("REF*F8*", orig, S))
+    hi = []
+    for i in range(1, 13):
+        dx = E.map_unique(c[f"dx{i}"], lambda v: E.clean_text(str(v).replace(".", ""), 8))
+        hi.append(_opt(_nonblank(dx), _cat("*ABK:" if i == 1 else "*ABF:", dx)))
+    # 2310A referring, 2310B rendering (when it is not the billing provider)
+    ref_npi = _o(E.digits(c["referring_npi"]))
+    referring = _opt(_nonblank(ref_npi), _cat(*_nm1_parts(
+        "DN", _t(c["referring_last"], 60), _t(c["referring_first"], 35), "XX", ref_npi)))
+    rnd_npi = _o(E.digits(c["rendering_npi"]))
+    billing_npi = re.sub(r"\D", "", str(practice.billing_npi or ""))
+    rtax = _t(c["rendering_taxonomy"], 10)
+    rendering = _opt(_nonblank(rnd_npi) & (rnd_npi != billing_npi), _cat(
+        *_nm1_parts("82", _t(c["rendering_last"], 60), _t(c["rendering_first"], 35), "XX",
+                    rnd_npi),
+        _opt(_nonblank(rtax), _cat("PRV*PE*PXC*", rtax, S))))
+    others = np.array(others_joined, dtype=object)
+    lines = np.array(lines_joined, dtype=object)
+    assert len(others) == len(lines) == n
+    return _cat(
+        # 2000B subscriber HL and SBR
+        "HL*", hl_s, "*1*22*", np.where(is_self, "0", "1").astype(object), S,
+        "SBR*", _o(c["priority"].map(PRIORITY_CODE).fillna("P")), "*", _opt(is_self, "18"),
+        "*", _t(c["group_number"], E.MAX["group"]), "******", _t(c["filing_indicator"], 2), S,
+        # 2010BA, 2010BB
+        "NM1*IL*1*", sub_last, "*", sub_first, "****MI*", _t(c["member_id"], E.MAX["id"]), S,
+        _opt(is_self, pat_addr),
+        "NM1*PR*2*", _t(c["payer_name"], 60), "*****PI*", _t(c["payer_id"], 80), S, payer_addr,
+        patient,
+        # 2300
+        "CLM*", _t(c["claim_id"], E.MAX["claim_id"]), "*", _o(E.amounts(totals_cents)), "***",
+        _t(c["pos"], 2), ":B:", freq, f"*Y*{assign}*{benefits}*{roi}", S, g1, f8,
+        "HI", *hi, S, referring, rendering, others, lines)
+
+
+def _header(practice: PracticeSettings, st02: str, created: datetime) -> str:
+    """BHT, 1000A submitter, 1000B receiver and the 2000A/2010AA billing provider."""
+    p = practice
+    t = E.clean_one
+    # PER: contact and phone; the e-mail is left out (its @ and lower case are outside the
+    # X12 basic character set the file keeps to)
+    phone = "".join(ch for ch in str(p.submitter_phone or "") if ch.isdigit())
+    per = E.segment("PER", "IC", t(p.submitter_contact, 60), "TE", phone)
+    zip_ = "".join(ch for ch in str(p.billing_zip or "") if ch.isdigit())
+    ein = "".join(ch for ch in str(p.billing_ein or "") if ch.isdigit())
+    npi = "".join(ch for ch in str(p.billing_npi or "") if ch.isdigit())
+    return "".join([
+        E.segment("BHT", "0019", "00", st02, created.strftime("%Y%m%d"),
+                  created.strftime("%H%M"), "CH"),
+        E.segment("NM1", "41", "2", t(p.submitter_name, 60), "", "", "", "", "46",
+                  t(p.submitter_id, 80)),
+        per,
+        E.segment("NM1", "40", "2", t(p.receiver_name, 60), "", "", "", "", "46",
+                  t(p.receiver_id, 80)),
+        E.segment("HL", "1", "", "20", "1"),
+        E.segment("PRV", "BI", "PXC", t(p.billing_taxonomy, 10)),
+        E.segment("NM1", "85", "2", t(p.billing_name, 60), "", "", "", "", "XX", npi),
+        E.segment("N3", t(p.billing_address, 55)),
+        E.segment("N4", t(p.billing_city, 30), t(p.billing_state, 2), zip_),
+        E.segment("REF", "EI", ein),
+    ])
+
+
+def render_837(claims: pd.DataFrame, lines: pd.DataFrame, others: pd.DataFrame | None,
+               practice: PracticeSettings, controls: Controls, created: datetime,
+               max_claims_per_st: int = 5000) -> str:
+    """One X12 interchange (ISA..IEA, one GS, one ST per `max_claims_per_st` claims)."""
+    n = len(claims)
+    if n == 0:
+        raise ValueError("render_837 needs at least one claim")
+    n_st = transaction_sets_needed(n, max_claims_per_st)
+    if len(controls.st02) != n_st:
+        raise ValueError(f"{n_st} transaction sets need {n_st} ST02 numbers, "
+                         f"got {len(controls.st02)}")
+    claims = claims.reset_index(drop=True)
+    lines = lines.reset_index(drop=True)
+    lpos = lines["claim_pos"].to_numpy(dtype="int64")
+    if len(lpos) and np.any(np.diff(lpos) < 0):
+        raise ValueError("lines must be sorted by claim_pos")
+    cents = lines["charge_cents"].to_numpy(dtype="int64")
+    totals = np.bincount(lpos, weights=cents, minlength=n).round().astype("int64")
+    claim_pos_text = _t(claims["pos"], 2)
+    claim_rnd = _o(E.digits(claims["rendering_npi"]))
+    line_strs = _line_blocks(lines, lpos, claim_pos_text[lpos] if len(lpos) else lpos,
+                             claim_rnd[lpos] if len(lpos) else lpos)
+    lines_joined = _group_join(lpos, line_strs, n)
+    if others is not None and len(others):
+        others = others.sort_values("claim_pos", kind="stable").reset_index(drop=True)
+        opos = others["claim_pos"].to_numpy(dtype="int64")
+        others_joined = _group_join(opos, _other_blocks(others), n)
+    else:
+        others_joined = [""] * n
+
+    # HL numbers restart at 1 (billing provider) in each ST
+    rel = claims["relationship"].fillna("self").astype(str).str.lower().to_numpy()
+    per_claim = 1 + (rel != "self").astype("int64")
+    chunk = np.arange(n) // max(1, max_claims_per_st)
+    before = np.cumsum(per_claim) - per_claim
+    chunk_start = before[np.searchsorted(chunk, chunk, side="left")]
+    hl_sub = 2 + before - chunk_start
+    blocks = _claim_blocks(claims, lines_joined, others_joined, totals, practice, hl_sub)
+
+    env = E.Envelope.make(practice.submitter_id, practice.receiver_id, practice.usage,
+                          controls.isa13, controls.gs06, created)
+    out = [E.isa(env), E.gs(env)]
+    bounds = np.searchsorted(chunk, np.arange(n_st + 1), side="left")
+    for k in range(n_st):
+        st02 = E.st_control(controls.st02[k])
+        body = E.st(st02) + _header(practice, st02, created) + "".join(
+            blocks[bounds[k]:bounds[k + 1]])
+        out.append(body)
+        out.append(E.se(body.count(S) + 1, st02))
+    out.append(E.ge(n_st, env))
+    out.append(E.iea(1, env))
+    return "".join(out)
