@@ -95,8 +95,8 @@ def main() -> int:
                  [icd.get_excludes1(a) for a in icd.get_ancestors(c)])
 
     ratio = {}
-    for label, fn in (("validity only", validity), ("valid, billable, description, Excludes1 "
-                                                    "notes of the code and its ancestors",
+    for label, fn in (("validity only", validity), (("valid, billable, description, Excludes1 "
+                                                    "notes of the code and its ancestors"),
                                                     same_questions)):
         per_code = loop(fn)
         total = load + per_code * len(codes)

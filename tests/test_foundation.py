@@ -161,3 +161,36 @@ def test_run_names_a_missing_sheet(tmp_path, missing):
     r = CliRunner().invoke(app, ["run", str(tmp_path / "bad.xlsx")])
     assert r.exit_code == 2
     assert f"'{missing}'" in r.output and "Sheets found" in r.output
+
+
+def test_generated_docs_are_up_to_date():
+    """docs/workbook.md and docs/rules.md come from the schemas and the rule catalogue."""
+    from pathlib import Path
+
+    from claimbook.rules import catalogue_markdown
+    from claimbook.schema_docs import workbook_markdown
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    assert (docs / "workbook.md").read_text() == workbook_markdown() + "\n", \
+        "run: claimbook schema --write-docs docs/workbook.md"
+    assert (docs / "rules.md").read_text() == catalogue_markdown() + "\n", \
+        "run: claimbook rules --write-docs docs/rules.md"
+
+
+def test_full_run_sheets_and_batch_columns(demo_small, tmp_path):
+    import shutil
+
+    wb = tmp_path / "clinic.xlsx"
+    shutil.copy(demo_small.workbook, wb)
+    shutil.copytree(demo_small.folder / "remits", tmp_path / "remits")
+    r = CliRunner().invoke(app, ["run", str(wb), "--as-of", AS_OF.isoformat()])
+    assert r.exit_code == 0, r.output
+    book = load_workbook(tmp_path / "clinic-results.xlsx", read_only=True)
+    assert {"Summary", "Claim Status", "Findings", "Batches", "Exceptions", "Payments",
+            "Aging", "Dashboard"} <= set(book.sheetnames)
+    rows = list(book["Claim Status"].iter_rows(values_only=True))
+    header = next(r for r in rows if r and "Batch" in [str(c) for c in r])
+    assert "Submitted" in [str(c) for c in header]
+    summary = {r[0]: r[1] for r in book["Summary"].iter_rows(values_only=True)
+               if len(r) > 1 and r[0]}
+    assert summary["Claims sent"] > 0 and "Steps that could not finish" not in summary
