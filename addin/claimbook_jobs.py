@@ -54,6 +54,8 @@ JOBS: dict[str, Job] = {
                      ("Dashboard", "Summary")),
     "statements": Job("Statements", frozenset({"reconcile", "statements", "plans"}),
                       ("Statements", "Summary"), writes_files=True),
+    "verify_insurance": Job("Verify insurance", frozenset({"eligibility"}),
+                            ("Eligibility", "Summary")),
 }
 
 
@@ -245,6 +247,7 @@ build_batch = _entry("build_batch")
 aging_report = _entry("aging_report")
 dashboard = _entry("dashboard")
 statements = _entry("statements")
+verify_insurance = _entry("verify_insurance")
 
 
 def reconcile_remittances(book: Any = None, files: list[str] | str | None = None,

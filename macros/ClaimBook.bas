@@ -69,6 +69,14 @@ Failed:
     CB_ShowFailure "Statements"
 End Sub
 
+Public Sub CB_VerifyInsurance()
+    On Error GoTo Failed
+    RunPython "import claimbook_jobs; claimbook_jobs.verify_insurance()"
+    Exit Sub
+Failed:
+    CB_ShowFailure "Verify insurance"
+End Sub
+
 Public Sub CB_ImportFunctions()
     ' Makes the CB_... worksheet functions available (needs "Trust access to the VBA project
     ' object model" in Excel's Trust Center, see docs/excel.md).

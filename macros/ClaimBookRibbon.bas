@@ -30,6 +30,10 @@ Public Sub CBRibbon_Statements(control As IRibbonControl)
     CB_Statements
 End Sub
 
+Public Sub CBRibbon_VerifyInsurance(control As IRibbonControl)
+    CB_VerifyInsurance
+End Sub
+
 Public Sub CBRibbon_ImportFunctions(control As IRibbonControl)
     CB_ImportFunctions
 End Sub

@@ -128,7 +128,8 @@ def test_reconcile_posts_files_once(book):
 
 @pytest.mark.parametrize("job,sheet", [("aging_report", "Aging Summary"),
                                        ("dashboard", "Dashboard"),
-                                       ("statements", "Statements")])
+                                       ("statements", "Statements"),
+                                       ("verify_insurance", "Eligibility")])
 def test_report_jobs(book, job, sheet):
     r = getattr(J, job)(book, as_of=AS_OF)
     assert r.ok, r.message

@@ -67,6 +67,8 @@ INSTRUCTIONS = [
     "Import remittances and reconcile - posts 835 files (Payments, Exceptions sheets).",
     "Aging report / Dashboard - A/R aging and the KPIs your office manager asks for.",
     "Statements - patient statements as PDF.",
+    "Verify insurance - coverage on each appointment date, estimated patient share, missing "
+    "prior authorization (Eligibility sheet).",
     "",
     "ClaimBook never changes the cells you type. It writes its own sheets (Findings, Claim "
     "Status, Batches, Payments, Exceptions, Aging, Dashboard...) and replaces them on each run.",
