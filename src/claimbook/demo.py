@@ -139,16 +139,10 @@ class DemoResult:
 
 
 def npi_with_check(nine: str) -> str:
-    """Append the NPI Luhn check digit (computed over 80840 + the 9 digits)."""
-    digits = [int(d) for d in "80840" + nine]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return nine + str((10 - total % 10) % 10)
+    """Append the NPI check digit to 9 digits."""
+    from claimbook.codesets.reference import npi_check_digit
+
+    return nine + npi_check_digit(nine)
 
 
 def _mbi(rng: np.random.Generator) -> str:

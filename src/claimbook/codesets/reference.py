@@ -54,19 +54,21 @@ CPT_REGEX = "|".join(CPT_PATTERNS.values())
 TAXONOMY_REGEX = r"[0-9]{3}[0-9A-Z]{6}X"
 
 
+def npi_check_digit(nine: str) -> str:
+    """The NPI check digit of 9 digits: Luhn over the prefix 80840 + the 9 digits."""
+    total = 0
+    for i, d in enumerate(int(c) for c in reversed("80840" + nine)):
+        if i % 2 == 0:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return str((10 - total % 10) % 10)
+
+
 def luhn_npi_ok(npi: str) -> bool:
     """NPI check digit: Luhn over 80840 + the first 9 digits (1234567893 is valid)."""
     if not re.fullmatch(r"[12]\d{9}", npi or ""):
         return False
-    digits = [int(d) for d in "80840" + npi[:9]]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10 == int(npi[9])
+    return npi_check_digit(npi[:9]) == npi[9]
 
 
 def is_em(code: str) -> bool:

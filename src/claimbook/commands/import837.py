@@ -11,14 +11,12 @@ does not exist is created from the template with the imported rows and Practice 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import typer
 
@@ -77,15 +75,9 @@ def new_rows(imp: Imported, book) -> tuple[dict[str, pd.DataFrame], dict[str, in
 
 
 def _cell(v: object) -> object:
-    if v is None or v is pd.NaT or v is pd.NA:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime()
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
+    from claimbook.template import _raw
+
+    return _raw(v)
 
 
 def append_tables(path: Path, book, tables: dict[str, pd.DataFrame]) -> tuple[Path, list[str]]:
