@@ -63,8 +63,10 @@ def test_gross_and_net_collection_rate(case):
 def test_denial_rate_count_and_dollars(case):
     _, p, bal, _ = case
     by_count, by_dollars = denial_rate(bal, p)
-    assert by_count.value == pytest.approx(1 / 4)
-    assert by_dollars.value == pytest.approx(150 / 540)
+    # answered: C1 (200) and C2 (150, denied); C3 and C4 have no remittance yet
+    assert (by_count.numerator, by_count.denominator) == (1, 2)
+    assert by_count.value == pytest.approx(1 / 2)
+    assert by_dollars.value == pytest.approx(150 / 350)
 
 
 def test_clean_claim_rate_from_findings_or_state():
@@ -78,7 +80,8 @@ def test_clean_claim_rate_from_findings_or_state():
 
 def test_first_pass_resolution(case):
     _, p, bal, _ = case
-    assert first_pass_rate(bal, p).value == pytest.approx(1 / 4)  # only C1 paid first time
+    # C1 paid on its first answer, C2 denied; C3 and C4 not answered yet
+    assert first_pass_rate(bal, p).value == pytest.approx(1 / 2)
 
 
 def test_ar_over_90(case):
@@ -114,3 +117,25 @@ def test_dashboard_sections_and_charts(case):
     assert d[["reason", "count", "amount"]].values.tolist() == [["CO-16", 1, 150.0]]
     m = payments_by_month(p, book.get("PatientPayments"))
     assert m.values.tolist() == [["2026-01", 140.0, 0.0], ["2026-02", 0.0, 5.0]]
+
+
+def test_rates_are_written_as_percentages_excel_shows(case, tmp_path):
+    """A percent cell holds the fraction Excel formats as %: 54% is 0.54, shown '0.0%'."""
+    from openpyxl import load_workbook
+
+    from claimbook.aging import aging_sheets
+    from claimbook.io.writer import write_results
+
+    book, p, bal, detail = case
+    kpis = all_kpis(bal, p, detail, AS_OF, book.get("Claims")["claim_id"], None)
+    out = write_results(tmp_path / "r.xlsx", [dashboard_sheet(kpis, detail, p, None, AS_OF),
+                                              *aging_sheets(detail, AS_OF, "dos")])
+    wb = load_workbook(out)
+    cells = {str(r[0].value): r[1] for r in wb["Dashboard"].iter_rows() if r[0].value}
+    fp = cells["First-pass resolution rate"]
+    assert fp.value == pytest.approx(0.5) and fp.number_format == "0.0%"
+    rows = [[c.value for c in r] for r in wb["Aging Summary"].iter_rows()]
+    header = next(r for r in rows if r[0] in ("bucket", "Bucket"))
+    share = next(r for r in rows if r[0] == "120+")[[str(h).lower() for h in header].index(
+        "share")]
+    assert share == pytest.approx(100 / 355)  # 120+ holds C4's 100 of the 355 balance

@@ -59,6 +59,24 @@ def test_rule_settings_in_the_workbook(tmp_path):
     assert rules["DATE-FUTURE"] == "warning"
 
 
+def test_a_misspelled_rule_setting_is_reported_not_ignored(tmp_path):
+    settings = [{"rule": "MONEY-NONPOSITVE", "enabled": "N"},  # typo
+                {"rule": "DATE-FUTURE", "severity": "urgent"}]
+    wb = _workbook(tmp_path, [line(charge=0.0),
+                              line(claim_id="C2", dos_from=pd.Timestamp("2026-12-05"))],
+                   RuleSettings=settings)
+    rows = _json([wb, "--as-of", "2026-11-29"])
+    rules = {(r["rule"], r["field"]): r for r in rows}
+    # the typo did not switch the rule off, and the bad severity kept the default
+    assert rules[("MONEY-NONPOSITIVE", "charge")]["severity"] == "error"
+    assert rules[("DATE-FUTURE", "dos_from")]["severity"] == "error"
+    typo = rules[("IO-RULE-SETTING", "rule")]
+    assert (typo["severity"], typo["row"], typo["value"]) == ("warning", 2, "MONEY-NONPOSITVE")
+    assert "RuleSettings" in typo["message"] and "not a ClaimBook rule" in typo["message"]
+    sev = rules[("IO-CHOICE", "severity")]  # the reader reports a severity it cannot use
+    assert (sev["row"], sev["value"]) == (3, "urgent")
+
+
 def test_rerun_gives_identical_output_and_text_summary(tmp_path):
     wb = _workbook(tmp_path, [line(charge=0.0), line(claim_id="C2", line_no=1),
                               line(claim_id="C3", code="36415", charge=15.0)])

@@ -62,7 +62,7 @@ def by_bucket(detail: pd.DataFrame) -> pd.DataFrame:
     g = g.reindex(list(BUCKETS), fill_value=0.0)
     g["claims"] = detail.groupby("bucket").size().reindex(list(BUCKETS), fill_value=0)
     total = g["balance"].sum()
-    g["share"] = (g["balance"] / total) if total else 0.0
+    g["share"] = (g["balance"] / total * 100) if total else 0.0  # percent, 0-100
     return g.rename_axis("bucket").reset_index()[["bucket", "claims", "insurance_balance",
                                                   "patient_balance", "balance", "share"]]
 

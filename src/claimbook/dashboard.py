@@ -50,16 +50,21 @@ def payments_by_month(p: Postings, patient_payments: pd.DataFrame | None) -> pd.
                          "patient": [float(pat.get(m, 0.0)) for m in months]})
 
 
+def _as_percent(rates: pd.DataFrame) -> pd.DataFrame:
+    """KPI fractions as 0-100 values for a percent-formatted column."""
+    return rates.assign(value=rates["value"] * 100)
+
+
 def dashboard_sheet(kpis: list[Kpi], detail: pd.DataFrame, p: Postings,
                     patient_payments: pd.DataFrame | None, as_of: pd.Timestamp) -> ResultSheet:
     k = kpi_frame(kpis)
-    # values as numbers: percents stay fractions (percent format), days a number
+    # values as numbers: percent columns hold 0-100 (the writer's convention), days a number
     notes = {"formula": "How each KPI is computed (docs/reconciliation.md)."}
     d = detail.assign(payer=detail["payer"].fillna("(none)"))
     by_payer = pivot(d, "payer", "balance") if len(d) else pd.DataFrame(
         columns=["payer", *BUCKETS, "total"])
     sections = [
-        Section(k[k["unit"].eq("percent")].drop(columns="unit"), "Rates",
+        Section(_as_percent(k[k["unit"].eq("percent")].drop(columns="unit")), "Rates",
                 formats={"value": "percent"}, notes=notes),
         Section(k[k["unit"].eq("days")].drop(columns="unit"), "Days in A/R",
                 formats={"value": "number"}, notes=notes),

@@ -121,23 +121,34 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return out[COLUMNS]
 
 
-def apply_settings(findings: pd.DataFrame, settings: pd.DataFrame | None) -> pd.DataFrame:
-    """Apply the workbook's RuleSettings: drop disabled rules, override severities."""
-    if settings is None or settings.empty or findings.empty:
+def apply_settings(findings: pd.DataFrame, settings: pd.DataFrame | None,
+                   sheet: str = "RuleSettings") -> pd.DataFrame:
+    """Apply the workbook's RuleSettings: drop disabled rules, override severities.
+
+    A row naming an unknown rule is not applied and becomes an IO-RULE-SETTING warning (a
+    typo would otherwise leave on a rule the clinic meant to switch off). A severity outside
+    error/warning/info is already reported by the reader (IO-CHOICE) and read as blank.
+    """
+    if settings is None or settings.empty:
         return findings
     s = settings.dropna(subset=["rule"]).copy()
     s["rule"] = s["rule"].astype(str).str.strip().str.upper()
+    unknown = ~s["rule"].isin(set(rulebook.load_all()))
+    typos = from_mask(s, unknown, "IO-RULE-SETTING", "rule",
+                      f"Rule '{{value}}' in sheet '{sheet}' row {{_row}} is not a ClaimBook "
+                      "rule, so this row is ignored.", sheet=sheet)
+    s = s[~unknown]
     out = findings
-    if "enabled" in s:
+    if not out.empty and "enabled" in s:
         off = set(s.loc[s["enabled"].eq(False), "rule"])
         out = out[~out["rule"].isin(off)]
-    if "severity" in s:
+    if not out.empty and "severity" in s:
         sev = s.dropna(subset=["severity"]).set_index("rule")["severity"].astype(str).str.lower()
-        sev = sev[sev.isin(["error", "warning", "info"])]
+        sev = sev[sev.isin(list(rulebook.SEVERITY_ORDER))]
         if len(sev):
-            mapped = out["rule"].map(sev)
+            mapped = out["rule"].map(sev[~sev.index.duplicated(keep="last")])
             out = out.assign(severity=mapped.fillna(out["severity"]).astype(object))
-    return out.reset_index(drop=True)
+    return concat([out, typos]).reset_index(drop=True)
 
 
 def sort(findings: pd.DataFrame) -> pd.DataFrame:

@@ -39,8 +39,9 @@ def _ratio(num: float, den: float) -> float | None:
     return None if not den else num / den
 
 
-def _sent(bal: pd.DataFrame) -> pd.DataFrame:
-    return bal[bal["submitted_on"].notna() | bal["remitted"]]
+def _answered(bal: pd.DataFrame) -> pd.DataFrame:
+    """Claims a payer has answered (a remittance posted): the base of outcome rates."""
+    return bal[bal["remitted"]]
 
 
 def days_in_ar(bal: pd.DataFrame, as_of: pd.Timestamp, period_days: int = 90) -> Kpi:
@@ -86,17 +87,21 @@ def _denied_claims(p: Postings) -> pd.Series:
 
 
 def denial_rate(bal: pd.DataFrame, p: Postings) -> tuple[Kpi, Kpi]:
-    """Claims with a denied amount / claims sent; denied dollars / charges sent."""
-    sent = _sent(bal)
+    """Claims with a denied amount / claims answered; denied dollars / their charges.
+
+    Claims sent but not yet answered by a remittance are left out of both: they have no
+    outcome yet and would make the rate look better than it is.
+    """
+    sent = _answered(bal)
     den_by_claim = _denied_claims(p)
     den_by_claim = den_by_claim[den_by_claim.gt(0) & den_by_claim.index.isin(sent["claim_id"])]
     n, d = float(len(den_by_claim)), float(len(sent))
     v1 = _ratio(n, d)
     dollars, charges = den_by_claim.sum() / 100, sent["charge_cents"].sum() / 100
     v2 = _ratio(dollars, charges)
-    return (Kpi("Denial rate (claims)", v1, "< 5%", "claims with a denied amount ÷ claims sent",
+    return (Kpi("Denial rate (claims)", v1, "< 5%", "claims with a denied amount ÷ claims sent and answered (with a remittance)",
                 "percent", n, d, None if v1 is None else v1 < 0.05),
-            Kpi("Denial rate (dollars)", v2, "< 5%", "denied dollars ÷ charges sent",
+            Kpi("Denial rate (dollars)", v2, "< 5%", "denied dollars ÷ charges of claims sent and answered",
                 "percent", dollars, charges, None if v2 is None else v2 < 0.05))
 
 
@@ -120,8 +125,8 @@ def clean_claim_rate(claim_ids: pd.Series, findings: pd.DataFrame | None,
 
 
 def first_pass_rate(bal: pd.DataFrame, p: Postings) -> Kpi:
-    """Claims whose first answer paid with no denied amount / claims sent."""
-    sent = _sent(bal)
+    """Claims whose first answer paid with no denied amount / claims answered."""
+    sent = _answered(bal)
     cp = p.claims.dropna(subset=["claim_id"])
     cp = cp[cp["status"].ne("22")]
     first = cp.sort_values("id").drop_duplicates("claim_id", keep="first")
@@ -133,7 +138,8 @@ def first_pass_rate(bal: pd.DataFrame, p: Postings) -> Kpi:
     n, d = float(len(ok)), float(len(sent))
     v = _ratio(n, d)
     return Kpi("First-pass resolution rate", v, "≥ 90%",
-               "claims paid in full on their first answer (no denied amount) ÷ claims sent",
+               "claims paid in full on their first answer (no denied amount) ÷ claims sent and "
+               "answered (with a remittance)",
                "percent", n, d, None if v is None else v >= 0.90)
 
 

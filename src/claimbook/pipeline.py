@@ -48,7 +48,7 @@ class RunContext:
         """Reader findings plus every stage's, with RuleSettings applied, in stable order."""
         f = F.concat([self.book.findings, *self.findings])
         settings = self.book.tables.get("RuleSettings")
-        return F.sort(F.apply_settings(f, settings))
+        return F.sort(F.apply_settings(f, settings, self.book.sheet("RuleSettings")))
 
 
 @dataclass(frozen=True)

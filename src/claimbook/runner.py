@@ -85,13 +85,19 @@ def run_workbook(path: str | os.PathLike, *, out: str | os.PathLike | None = Non
             progress(label, step, total)
         step += 1
 
+    output = None if in_place else Path(out) if out else default_output(wb)
+    if write and output is not None and output.resolve() == wb.resolve():
+        from claimbook.errors import WorkbookError
+
+        # refused before any work is done (write_results would refuse it at the end)
+        raise WorkbookError(f"The results file {output.name} would overwrite the input "
+                            "workbook.", "Choose another --out file name.")
     tick("read workbook")
     t0 = time.perf_counter()
     if in_place:
         check_not_locked(wb)
     book = read_book(wb)
     seconds["read"] = time.perf_counter() - t0
-    output = None if in_place else Path(out) if out else default_output(wb)
     opts = dict(options or {})
     if output is not None:
         rel = os.path.relpath(wb.resolve(), output.resolve().parent)

@@ -26,11 +26,14 @@ def emit_findings(findings: pd.DataFrame, as_json: bool, title: str) -> None:
         return
     console = Console()
     t = Table(title=title)
-    for h in ("Claim", "Line", "Row", "Rule", "Severity", "Message"):
-        t.add_column(h)
-    for r in findings.head(200).itertuples(index=False):
-        t.add_row(str(r.claim_id or ""), "" if pd.isna(r.line) else str(int(r.line)),
-                  "" if pd.isna(r.row) else str(int(r.row)), r.rule, r.severity, r.message)
+    for h in ("Where", "Claim", "Rule", "Severity", "Message", "How to fix"):
+        t.add_column(h, overflow="fold")
+    from claimbook.rules import SEVERITY_ORDER
+
+    shown = findings.iloc[findings["severity"].map(SEVERITY_ORDER).argsort(kind="stable")]
+    for r in shown.head(200).itertuples(index=False):  # errors first
+        t.add_row(_where(r.sheet, r.column, r.row), str(r.claim_id or ""), r.rule, r.severity,
+                  r.message, r.fix)
     console.print(t)
     if len(findings) > 200:
         console.print(f"... and {len(findings) - 200:,} more (use --json for all).")
@@ -38,17 +41,31 @@ def emit_findings(findings: pd.DataFrame, as_json: bool, title: str) -> None:
     console.print(", ".join(f"{counts.get(s, 0):,} {s}" for s in ("error", "warning", "info")))
 
 
+def _where(sheet: object, column: object, row: object) -> str:
+    """The cell a finding points at, as Excel writes it: Claims!J12 (or the sheet and row)."""
+    sheet = str(sheet or "")
+    row_txt = "" if row is None or pd.isna(row) else str(int(row))
+    col = "" if column is None or pd.isna(column) else str(column)
+    if col and row_txt:
+        return f"{sheet}!{col}{row_txt}"
+    return f"{sheet} row {row_txt}" if row_txt else sheet
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def validate(workbook: Path = typer.Argument(..., help="Clinic workbook."),
                  json_out: bool = typer.Option(False, "--json", help="One JSON object per "
-                                               "finding, one per line.")) -> None:
+                                               "finding, one per line."),
+                 ledger: Path = typer.Option(None, "--ledger", help="Ledger file for the audit "
+                                             "trail (default: claimbook-ledger.sqlite beside "
+                                             "the workbook, or $CLAIMBOOK_LEDGER).")) -> None:
         """Check every code on every service line against the code sets."""
         from claimbook.commands.core import fail
         from claimbook.runner import run_workbook
 
         try:
-            report = run_workbook(workbook, only={"validate"}, write=False, command="validate")
+            report = run_workbook(workbook, only={"validate"}, write=False, ledger=ledger,
+                                  command="validate")
         except ClaimBookError as exc:
             fail(exc)
         emit_findings(report.findings, json_out, f"Code findings in {workbook.name}")

@@ -30,3 +30,9 @@ BAD_SETTING = define(
     "IO-SETTING", "warning", AREA, "A Practice setting is unknown",
     "A setting ClaimBook does not know is ignored; it is often a typo of a real one.",
     "Use a setting name from the template's Practice sheet.")
+BAD_RULE_SETTING = define(
+    "IO-RULE-SETTING", "warning", AREA, "A RuleSettings row names no known rule or severity",
+    "A row ClaimBook cannot apply is ignored, so the rule keeps its default: a typo in a rule "
+    "id would leave on a rule the clinic meant to switch off.",
+    "Copy the rule id from `claimbook rules` (e.g. MONEY-NONPOSITIVE) and use error, warning "
+    "or info as the severity.")
