@@ -53,8 +53,9 @@ def test_schedules_with_down_payment_and_awkward_amounts():
     assert by["P2"]["amount_c"].tolist() == [1] * 5
     assert by["P3"]["amount_c"].tolist() == [25000, 12501, 12500, 12500, 12500, 12500, 12500]
     assert by["P3"]["number"].tolist() == list(range(7))
+    # down payment on the start date, installment 1 two weeks later
     assert by["P3"]["due"].dt.strftime("%m-%d").tolist() == [
-        "09-01", "09-01", "09-15", "09-29", "10-13", "10-27", "11-10"]
+        "09-01", "09-15", "09-29", "10-13", "10-27", "11-10", "11-24"]
     assert by["P4"]["amount_c"].tolist() == [8000]  # all paid down, nothing financed
     for pid, bal in (("P1", 10000), ("P2", 5), ("P3", 100001), ("P4", 8000)):
         assert int(by[pid]["amount_c"].sum()) == bal
@@ -81,24 +82,24 @@ def test_invalid_plans_are_reported_with_row_and_column():
 def test_tracking_paid_late_missed_due_upcoming():
     b = _plans(
         [{"patient": "P3", "balance": 250.0, "down_payment": 50.0, "installments": 5,
-          "frequency": "biweekly", "start_date": "2026-10-05"}],
+          "frequency": "weekly", "start_date": "2026-10-05"}],
         [{"patient": "P3", "date": "2026-09-28", "amount": 50.0},   # down payment at signing
-         {"patient": "P3", "date": "2026-10-05", "amount": 40.0},   # installment 1 on time
-         {"patient": "P3", "date": "2026-11-10", "amount": 40.0},   # installment 2 late
-         {"patient": "P1", "date": "2026-11-10", "amount": 99.0}])  # another patient
-    r = plans.track(b, "2026-11-20")
+         {"patient": "P3", "date": "2026-10-12", "amount": 40.0},   # installment 1 on time
+         {"patient": "P3", "date": "2026-11-01", "amount": 40.0},   # installment 2 late
+         {"patient": "P1", "date": "2026-11-01", "amount": 99.0}])  # another patient
+    r = plans.track(b, "2026-11-08")
     s = r.schedule
     assert s["status"].tolist() == ["paid", "paid", "late", "missed", "due", "upcoming"]
-    assert s["due"].dt.strftime("%m-%d").tolist() == ["10-05", "10-05", "10-19", "11-02",
-                                                      "11-16", "11-30"]
+    assert s["due"].dt.strftime("%m-%d").tolist() == ["10-05", "10-12", "10-19", "10-26",
+                                                      "11-02", "11-09"]
     assert s["paid_on"].dt.strftime("%m-%d").fillna("").tolist() == [
-        "09-28", "10-05", "11-10", "", "", ""]
+        "09-28", "10-12", "11-01", "", "", ""]
     assert r.plans["paid_c"].tolist() == [13000]
     assert r.plans["remaining_c"].tolist() == [12000]
     assert r.plans["state"].tolist() == ["behind"]
     assert r.missed["amount"].tolist() == [40.0]
     assert r.missed["source"].tolist() == ["PaymentPlans row 2"]
-    assert "installment 3 due 2026-11-02 is missed (18 days overdue)" in r.missed["reason"][0]
+    assert "installment 3 due 2026-10-26 is missed (13 days overdue)" in r.missed["reason"][0]
     f = r.findings[r.findings["rule"] == "PLAN-MISSED"]
     assert len(f) == 1 and "40.00 unpaid" in f["message"].iloc[0]
 
@@ -152,9 +153,9 @@ def test_cli_plans_on_the_demo_clinic(demo_small, tmp_path):
     r = CliRunner().invoke(app, ["plans", str(wb), "--as-of", AS_OF, "--ledger",
                                  str(tmp_path / "l.sqlite")])
     assert r.exit_code == 0, r.output
-    assert "Missed installments:" in r.output  # the demo's own plans add to P100001's two
+    assert "Missed installments:" in r.output  # the demo's own plans add to P100001's one
     ws = load_workbook(tmp_path / "clinic-plans.xlsx", read_only=True)["Plan Schedule"]
     rows = [row for row in ws.iter_rows(values_only=True) if row and row[0] == "P100001"]
-    # the plan row, then installments 0..3: 10.00, 30.00, 30.00, 30.00
+    # the plan row, then installments 0..3: 10.00 on 09-01, then 30.00 on 10-01, 11-01, 12-01
     assert [row[3] for row in rows[1:]] == [10.0, 30.0, 30.0, 30.0]
-    assert [row[6] for row in rows[1:]] == ["paid", "paid", "missed", "missed"]
+    assert [row[6] for row in rows[1:]] == ["paid", "paid", "missed", "upcoming"]

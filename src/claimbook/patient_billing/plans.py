@@ -2,8 +2,8 @@
 
 A plan (PaymentPlans row: patient, balance, down payment, installments, frequency, start
 date) becomes installment 0 (the down payment, due on the start date) and installments
-1..n due on the start date and every week, two weeks or month after (monthly keeps the day
-of the month, or the month's last day). The financed amount (balance - down payment) is
+1..n due every week, two weeks or month after it (monthly keeps the day of the month, or the
+month's last day); a plan without a down payment has installment 1 due on the start date. The financed amount (balance - down payment) is
 split in whole cents: every installment gets the same amount and the first few one cent more,
 so 100.00 in 3 is 33.34 + 33.33 + 33.33. When the amount has fewer cents than installments,
 only the installments that carry a cent are kept (PLAN-SPLIT).
@@ -121,7 +121,9 @@ def schedule(book: Book) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         "at least 0.01; the schedule has {scheduled}.", sheet=book.sheet("PaymentPlans"),
         column=book.letter("PaymentPlans", "installments"))
     inst = pd.DataFrame({"plan": idx, "number": num, "amount_c": amt})
-    inst["due"] = due_dates(p["start_date"].iloc[idx], num, p["frequency"].iloc[idx])
+    # with a down payment on the start date, installment 1 falls one period later
+    shift = (p["down_c"].to_numpy() > 0).astype("int64")[idx]
+    inst["due"] = due_dates(p["start_date"].iloc[idx], num + shift, p["frequency"].iloc[idx])
     down = p[p["down_c"] > 0]
     down = pd.DataFrame({"plan": down["plan"].index.to_numpy(), "number": 0,
                          "amount_c": down["down_c"].to_numpy(),
