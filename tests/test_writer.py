@@ -78,7 +78,12 @@ def test_in_place_update_keeps_input_sheets_and_a_backup(tmp_path):
         [[c.value for c in r] for r in before.iter_rows()]
     assert after["C2"].value == "=B2*2"
     # the owned sheet was replaced, not appended to
-    assert after_wb["Findings"]["A1"].value == "claim_id"
+    findings = after_wb["Findings"]
+    assert findings["A1"].value == "claim_id"
+    # each link sits on its own cell (a normal-mode sheet keeps the ref it is given)
+    assert findings["A2"].hyperlink.location == "'Claims'!E2"
+    assert findings["A3"].hyperlink.target == "clinic.xlsx"
+    assert [c.hyperlink.ref for c in findings["A"] if c.hyperlink] == ["A2", "A3"]
     assert after_wb.sheetnames.count("Findings") == 1
     # a second run replaces it again and keeps another backup
     backup2 = update_in_place(src, [findings_sheet()])
