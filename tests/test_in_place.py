@@ -95,7 +95,7 @@ def test_in_place_keeps_values_and_formulas_of_every_input_sheet(tmp_path):
     with zipfile.ZipFile(src) as z:  # python-calamine reads error results as ''
         sheet = z.read("xl/worksheets/sheet1.xml")
     assert re.search(rb'<c r="F2"[^>]* t="e"><f>B2/0</f><v>#DIV/0!</v></c>', sheet)
-    assert load_workbook(src)["Findings"]["A1"].value == "claim_id"
+    assert load_workbook(src)["Findings"]["A1"].value == "Claim ID"
     # a second update starts from openpyxl's file and keeps everything again
     update_in_place(src, [findings_sheet()])
     assert values(src) == before and formulas(src) == before_f

@@ -48,7 +48,7 @@ def test_results_file_leaves_input_byte_identical(tmp_path):
     assert sha(src) == before
     wb = load_workbook(out)
     ws = wb["Findings"]
-    assert [c.value for c in ws[1]] == ["claim_id", "severity", "charge", "dos"]
+    assert [c.value for c in ws[1]] == ["Claim ID", "Severity", "Charge", "DOS"]
     assert ws["C2"].number_format.startswith("#,##0.00")
     assert ws["D2"].number_format == "yyyy-mm-dd"
     assert ws["A2"].hyperlink.location == "'Claims'!E2"
@@ -79,7 +79,7 @@ def test_in_place_update_keeps_input_sheets_and_a_backup(tmp_path):
     assert after["C2"].value == "=B2*2"
     # the owned sheet was replaced, not appended to
     findings = after_wb["Findings"]
-    assert findings["A1"].value == "claim_id"
+    assert findings["A1"].value == "Claim ID"
     # each link sits on its own cell (a normal-mode sheet keeps the ref it is given)
     assert findings["A2"].hyperlink.location == "'Claims'!E2"
     assert findings["A3"].hyperlink.target == "clinic.xlsx"

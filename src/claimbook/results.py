@@ -14,6 +14,29 @@ import pandas as pd
 
 Format = Literal["text", "money", "date", "int", "number", "percent", "datetime"]
 
+# Headers that read better than their words; any other snake_case name is spelt out.
+_LABELS = {
+    "dos": "DOS", "id": "ID", "icn": "ICN", "npi": "NPI", "kpi": "KPI", "plb": "PLB",
+    "writeoff": "Write-off", "patient_resp": "Patient responsibility",
+    "age_days": "Age (days)", "sheet_row": "Sheet row", "remit_claim": "Claim in remittance",
+    "matched_by": "Matched by", "next_action": "Next action",
+}
+_ACRONYMS = {"dos": "DOS", "id": "ID", "icn": "ICN", "npi": "NPI", "kpi": "KPI", "plb": "PLB",
+             "pr": "PR", "co": "CO", "oa": "OA", "pi": "PI", "carc": "CARC", "rarc": "RARC"}
+
+
+def header_label(column: object) -> str:
+    """The header a coordinator reads for an engine column: 'insurance_balance' becomes
+    'Insurance balance', 'dos' 'DOS'; names already written for people are kept as they are."""
+    name = str(column)
+    if name in _LABELS:
+        return _LABELS[name]
+    if not name or name != name.lower() or not name.replace("_", "").isalnum():
+        return name  # 'Claim ID', '31-60', '120+': already a label
+    words = [_ACRONYMS.get(w, w) for w in name.split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if words and words[0] not in _ACRONYMS else text
+
 
 @dataclass
 class Chart:

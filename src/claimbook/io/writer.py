@@ -42,7 +42,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from claimbook.errors import WorkbookError
 from claimbook.io.reader import check_not_locked
-from claimbook.results import Chart, ResultSheet, Section, guess_formats
+from claimbook.results import Chart, ResultSheet, Section, guess_formats, header_label
 from claimbook.schemas import OWNED_SHEETS
 
 NUMBER_FORMATS = {
@@ -146,7 +146,7 @@ def render_sheet(wb: Workbook, sheet: ResultSheet, table_names: set[str]) -> Non
             c.font = SECTION_FONT
             put([c])
         header_row = row + 1
-        headers = _unique_headers([str(c) for c in frame.columns])
+        headers = _unique_headers([header_label(c) for c in frame.columns])
         cells = []
         for h, orig in zip(headers, frame.columns, strict=True):
             c = WriteOnlyCell(ws, value=h)
