@@ -6,9 +6,11 @@ file), runs the same pipeline stages the command line runs, writes the ClaimBook
 sheets back (addin.xl_writer), selects the Findings sheet and shows a short message. A
 problem shows a message box saying what to do, never a traceback.
 
-Classic xlwings: the VBA Sub calls `RunPython "import claimbook_jobs; claimbook_jobs.scrub_claims()"`
-and the job finds the workbook with `xw.Book.caller()` (the active workbook when called from
-the ClaimBook add-in). xlwings Lite and tests pass the book: `scrub_claims(book)`.
+Classic xlwings: the VBA Sub calls
+`RunPython("import claimbook_button; claimbook_button.run('scrub_claims')")` (claimbook_button
+imports this module inside try/except, so a missing install becomes a message box) and the job
+finds the workbook with `xw.Book.caller()` (the active workbook when called from the ClaimBook
+add-in). xlwings Lite and tests pass the book: `scrub_claims(book)`.
 """
 
 from __future__ import annotations
@@ -136,8 +138,9 @@ def run_job(key: str, book: Any = None, *, as_of: Any = None,
         log.debug("job %s failed", key, exc_info=True)
         result = JobResult(job=job.name, ok=False, message=_failed(
             job, f"{type(exc).__name__}: {exc}",
-            "Save the workbook, then run `claimbook run <your workbook>` in a terminal to "
-            "see the details; if it persists, send this message to your ClaimBook contact."))
+            "Save the workbook, then in Command Prompt (Windows) or Terminal (Mac) run  "
+            "claimbook run \"<your workbook>\"  to see the details; if it persists, send "
+            "this message to your ClaimBook contact."))
     if wb is not None and not quiet:
         alert(wb, result.message)
     return result
@@ -171,7 +174,8 @@ def _run(job: Job, wb: Any, as_of: Any, options: dict[str, Any]) -> JobResult:
     if missing:
         raise ClaimBookError(
             f"this copy of ClaimBook has no '{', '.join(missing)}' step yet.",
-            "Update ClaimBook (pip install --upgrade claimbook) and restart Excel.")
+            "Install the current ClaimBook from its folder (python -m pip install .), copy "
+            "its addin folder, and restart Excel.")
     ledger = open_ledger(path) if path is not None else Ledger(":memory:")
     opts = {"link_prefix": "#", **options}
     try:

@@ -16,6 +16,7 @@ The checks themselves are the engine's (claimbook.codesets, claimbook.aging, fin
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,12 @@ _KIND_ALIASES = {"icd": "icd10", "icd10cm": "icd10", "icd-10": "icd10", "icd-10-
 STATUS_OK, STATUS_NOT_BILLABLE, STATUS_INVALID, STATUS_ERROR = (
     "OK", "Not billable", "Invalid", "Error")
 CLAIM_STATUS = {"error": "Blocked", "warning": "Needs attention", "info": "Ready"}
+MAX_FILING_DAYS = 3650  # a number larger than this is a payer id, not a filing limit
+
+
+def one_line(doc: str | None) -> str | None:
+    """A docstring as the one line Excel's Function Wizard shows (no newlines or indents)."""
+    return " ".join(inspect.cleandoc(doc).split()) if doc else doc
 
 
 def _safe(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -44,8 +51,8 @@ def _safe(f: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return f(*args, **kwargs)
         except ClaimBookError as exc:
-            return [[f"ClaimBook: {exc.message}" + (f" What to do: {exc.fix}" if exc.fix
-                                                     else "")]]
+            msg = exc.message if exc.message.endswith((".", "!", "?")) else exc.message + "."
+            return [[f"ClaimBook: {msg}" + (f" What to do: {exc.fix}" if exc.fix else "")]]
         except ValueError as exc:
             return [[f"ClaimBook: {exc}."]]
         except Exception as exc:  # noqa: BLE001 - a cell must never show a traceback
@@ -53,6 +60,7 @@ def _safe(f: Callable[..., Any]) -> Callable[..., Any]:
                       f"{exc}). Check the function's inputs; if they look right, report this "
                       "message to your ClaimBook contact.")]]
 
+    wrapper.__doc__ = one_line(f.__doc__)  # xlwings hands __doc__ to the Function Wizard
     return wrapper
 
 
@@ -62,12 +70,14 @@ def _codesets():
     except ImportError:
         raise ClaimBookError(
             "the code sets are not installed with this copy of ClaimBook",
-            "Update ClaimBook (pip install --upgrade claimbook) and restart Excel.") from None
+            "Install ClaimBook again from its folder (python -m pip install .) and restart "
+            "Excel.") from None
     return codesets
 
 
 def _kind(kind: Any) -> str:
-    k = "icd10" if kind is None or str(kind).strip() == "" else str(kind).strip().lower()
+    text = V.one_text(kind, "kind")
+    k = "icd10" if text is None else text.lower()
     k = _KIND_ALIASES.get(k, k)
     if k not in KINDS:
         raise ValueError(f"kind '{kind}' is not one of {', '.join(KINDS)}")
@@ -87,18 +97,26 @@ def check_codes(kind: str, codes: Any, dos: Any = None) -> list[list[Any]]:
     cells, _shape = V.flatten(codes)
     n = len(cells)
     errs = V.error_mask(cells)
-    text = V.texts(cells.where(~errs, None))
+    odd = V.not_codes(cells.where(~errs, None))  # TRUE/FALSE, 1.5, 1E+300
+    odd_mask = odd.notna().to_numpy()
+    text = V.texts(cells.where(~errs & odd.isna(), None))
     blank = text.isna()
     day = _dos_per_row(dos, n)
     status = np.full(n, "", dtype=object)
     message = np.full(n, "", dtype=object)
-    todo = ~(blank | errs).to_numpy()
+    todo = ~(blank | errs).to_numpy() & ~odd_mask
+    if odd_mask.any():
+        status[odd_mask] = STATUS_ERROR
+        message[odd_mask] = odd[odd_mask].to_numpy(dtype=object)
     if day is not None:
         bad_day = day[1].to_numpy() & todo
         if bad_day.any():
             status[bad_day] = STATUS_ERROR
-            message[bad_day] = [f"DOS '{v}' is not a date; type it as a date, e.g. 2026-03-15"
-                                for v in day[2][bad_day]]
+            dos_err = V.error_mask(day[2]).to_numpy()
+            message[bad_day] = [
+                (f"DOS shows {V.error_text(v)}; fix the cell it comes from" if e else
+                 f"DOS '{v}' is not a date; type it as a date, e.g. 2026-03-15")
+                for v, e in zip(day[2][bad_day], dos_err[bad_day], strict=True)]
             todo &= ~bad_day
     if todo.any():
         keys = pd.DataFrame({"code": text[todo].to_numpy(dtype=object)})
@@ -124,7 +142,7 @@ def _lookup_unique(kind: str, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
     once per fiscal year on one of its dates; a message that names that date (a code valid in
     another year) is looked up again on each row's own date.
     """
-    from claimbook.codesets import fiscal_year
+    fiscal_year = _codesets().fiscal_year
 
     uniq = keys.drop_duplicates().reset_index(drop=True)
     dates = pd.to_datetime(uniq["dos"])
@@ -171,9 +189,12 @@ def _status_message(res: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _dos_per_row(dos: Any, n: int) -> tuple[pd.Series, pd.Series, pd.Series] | None:
-    if dos is None or (not isinstance(dos, list | tuple) and V.texts(
-            pd.Series([dos], dtype=object)).isna().all()):
+    if dos is None:
         return None
+    if not isinstance(dos, list | tuple):
+        one = pd.Series([dos], dtype=object)
+        if not V.error_mask(one).iloc[0] and V.texts(one).isna().all():
+            return None
     cells, _ = V.flatten(dos)
     cells = V.broadcast(cells, n, "DOS")
     errs = V.error_mask(cells)
@@ -199,16 +220,21 @@ def filing_limits(payer: pd.Series, payers: pd.DataFrame | None, default_days: i
     """
     num = pd.to_numeric(payer.where(payer.map(type).isin((int, float))), errors="coerce")
     text = V.texts(payer)
+    typed = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,5}", na=False)), errors="coerce")
+    num = num.where(num.notna(), typed)  # "90" typed as text is 90 days too
+    num = num.where(num.between(1, MAX_FILING_DAYS))
     limit = pd.Series(np.nan, index=payer.index, dtype="float64")
     if payers is not None and len(payers):
-        pid = V.header_lookup(payers, ("Payer ID", "payer_id", "payer", "payer code", "id"))
+        pid = V.header_lookup(payers, ("Payer ID", "payer_id", "payer", "payer code", "id"),
+                              "payers range")
         if pid is None:
             raise ValueError("the payers range has no 'Payer ID' header; select the Payers "
                              "table including its header row")
         fi = V.header_lookup(payers, ("Filing indicator", "filing_indicator",
-                                      "claim filing indicator", "sbr09", "plan type"))
+                                      "claim filing indicator", "sbr09", "plan type"),
+                             "payers range")
         tf = V.header_lookup(payers, ("Timely filing days", "timely_filing_days",
-                                      "timely filing", "filing limit", "tfl"))
+                                      "timely filing", "filing limit", "tfl"), "payers range")
         ids = V.texts(payers[pid]).str.upper()
         days = (pd.to_numeric(payers[tf], errors="coerce") if tf else
                 pd.Series(np.nan, index=payers.index))
@@ -234,8 +260,10 @@ def timely_days_left(dos: Any, payer: Any, as_of: Any = None, payers: Any = None
     errs = V.error_mask(cells)
     day, bad = V.dates(cells.where(~errs, None))
     pay = V.broadcast(V.flatten(payer)[0], n, "payer")
+    pay_err = V.error_mask(pay)
+    pay_odd = V.not_codes(pay.where(~pay_err, None), "a payer id or a number of days")
     frame = V.table_from_range(payers) if payers is not None else None
-    limit, unresolved = filing_limits(pay, frame)
+    limit, unresolved = filing_limits(pay.where(~pay_err & pay_odd.isna(), None), frame)
     asof = V.one_date(as_of, "as-of date") or V.today()
     left = (day + pd.to_timedelta(limit, unit="D") - asof).dt.days
     out = left.astype("Int64").astype(object).where(left.notna(), None).tolist()
@@ -243,9 +271,15 @@ def timely_days_left(dos: Any, payer: Any, as_of: Any = None, payers: Any = None
         out[i] = (f"DOS shows {V.error_text(cells[i])}" if errs[i] else
                   f"DOS '{cells[i]}' is not a date")
     for i in np.flatnonzero((unresolved & ~bad & ~errs & day.notna()).to_numpy()):
-        out[i] = (f"payer '{pay[i]}' is not in the payers range" if frame is not None else
-                  f"payer '{pay[i]}': give the Payers table as 4th argument, a number of "
-                  "days, or MB/MA for Medicare")
+        shown = V.texts(pay.iloc[[i]]).iloc[0]
+        out[i] = (f"payer '{shown}' is not in the payers range; add it to the Payers table "
+                  f"or give a number of days (1 to {MAX_FILING_DAYS})" if frame is not None else
+                  f"payer '{shown}': give the Payers table as 4th argument, a number of "
+                  f"days (1 to {MAX_FILING_DAYS}), or MB/MA for Medicare")
+    for i in np.flatnonzero((pay_err | pay_odd.notna()).to_numpy()):
+        if not (errs[i] or bad[i]):
+            out[i] = (f"payer shows {V.error_text(pay[i])}; fix the cell it comes from"
+                      if pay_err[i] else f"payer: {pay_odd[i]}")
     return V.reshape(out, shape)
 
 
@@ -257,10 +291,14 @@ def aging_buckets(when: Any, as_of: Any = None) -> list[list[Any]]:
     errs = V.error_mask(cells)
     day, bad = V.dates(cells.where(~errs, None))
     asof = V.one_date(as_of, "as-of date") or V.today()
-    out = bucket((asof - day).dt.days).tolist()
+    age = (asof - day).dt.days
+    out = bucket(age).tolist()
+    for i in np.flatnonzero((age < 0).to_numpy()):
+        out[i] = (f"{day[i]:%Y-%m-%d} is in the future (after the as-of date "
+                  f"{asof:%Y-%m-%d}); check the date")
     for i in np.flatnonzero((bad | errs).to_numpy()):
-        out[i] = (f"date shows {V.error_text(cells[i])}" if errs[i] else
-                  f"'{cells[i]}' is not a date")
+        out[i] = (f"date shows {V.error_text(cells[i])}; fix the cell it comes from" if errs[i]
+                  else f"'{cells[i]}' is not a date; type it as a date, e.g. 2026-03-15")
     return V.reshape(V.cells(out), shape)
 
 
@@ -269,20 +307,35 @@ def claim_status(claim_id: Any, findings_range: Any) -> list[list[Any]]:
     from claimbook.findings import worst_by_claim
 
     frame = V.table_from_range(findings_range)
-    cid = V.header_lookup(frame, ("Claim ID", "claim_id", "claim", "claim #", "claim number"))
-    sev = V.header_lookup(frame, ("Severity", "severity"))
+    cid = V.header_lookup(frame, ("Claim ID", "claim_id", "claim", "claim #", "claim number"),
+                          "findings range")
+    sev = V.header_lookup(frame, ("Severity", "severity"), "findings range")
     if cid is None or sev is None:
         raise ValueError("the findings range needs the 'Claim ID' and 'Severity' headers; "
                          "select the whole Findings table including its header row, e.g. "
                          "Findings[#All]")
     f = pd.DataFrame({"claim_id": V.texts(frame[cid]).fillna(""),
                       "severity": V.texts(frame[sev]).fillna("").str.lower()})
-    f = f[f["severity"].isin(list(CLAIM_STATUS))]
+    known = f["severity"].isin(list(CLAIM_STATUS))
+    unknown = f[~known & f["severity"].ne("") & f["claim_id"].ne("")]
+    f = f[known]
     worst = worst_by_claim(f) if len(f) else pd.Series(dtype=object)
+    odd_severity = unknown.groupby("claim_id")["severity"].first()
     cells, shape = V.flatten(claim_id)
-    ids = V.texts(cells)
-    out = ids.map(worst).map(CLAIM_STATUS).where(ids.notna(), None)
+    errs = V.error_mask(cells)
+    odd = V.not_codes(cells.where(~errs, None), "a claim ID")
+    ids = V.texts(cells.where(~errs & odd.isna(), None))
+    worst_ids = ids.map(worst)
+    out = worst_ids.map(CLAIM_STATUS).where(ids.notna(), None)
     out = out.where(out.notna() | ids.isna(), CLAIM_STATUS["info"])
+    # a severity ClaimBook does not know must not read "Ready" (only an error outranks it)
+    sev_odd = ids.map(odd_severity)
+    flag = sev_odd.notna() & worst_ids.ne("error")
+    out[flag] = [f"Check the Findings table: severity '{v}' is not error, warning or info"
+                 for v in sev_odd[flag]]
+    out[errs] = [f"claim ID shows {V.error_text(v)}; fix the cell it comes from"
+                 for v in cells[errs]]
+    out[odd.notna()] = [f"claim ID: {m}" for m in odd[odd.notna()]]
     return V.reshape(V.cells(out.tolist()), shape)
 
 

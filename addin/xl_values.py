@@ -83,8 +83,15 @@ def texts(cells: pd.Series) -> pd.Series:
 
 
 def dates(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Dates from datetimes, Excel serial numbers or text; (values, unreadable mask)."""
-    return N.date(cells)
+    """Dates from datetimes, Excel serial numbers or text; (values, unreadable mask).
+    TRUE/FALSE cells are unreadable (not day 1 and day 0)."""
+    vals, bad = N.date(cells)
+    if len(cells):
+        is_bool = cells.map(type).isin((bool, np.bool_))
+        if is_bool.any():
+            vals = vals.where(~is_bool, pd.NaT)
+            bad = bad | is_bool
+    return vals, bad
 
 
 def broadcast(series: pd.Series, n: int, name: str) -> pd.Series:
@@ -97,6 +104,21 @@ def broadcast(series: pd.Series, n: int, name: str) -> pd.Series:
                      f"one cell or a range of the same size")
 
 
+def one_text(value: Any, name: str) -> str | None:
+    """A single optional text argument (kind): None when blank; ValueError for a range or
+    an error value."""
+    cells, _ = flatten(value)
+    if len(cells) != 1:
+        raise ValueError(f"{name} must be one cell, not a range of {len(cells)} cells")
+    if error_mask(cells).iloc[0]:
+        raise ValueError(f"{name} shows the error {error_text(cells.iloc[0])}; fix the cell "
+                         "it comes from")
+    if isinstance(cells.iloc[0], bool | np.bool_):
+        raise ValueError(f"{name} is {'TRUE' if cells.iloc[0] else 'FALSE'}; type it as "  # noqa: TRY004 - shown in the cell
+                         "text, e.g. \"icd10\"")
+    return texts(cells).iloc[0]
+
+
 def one_date(value: Any, name: str) -> pd.Timestamp | None:
     """A single optional date argument (as-of): None when blank; ValueError when unreadable."""
     cells, _ = flatten(value)
@@ -104,6 +126,9 @@ def one_date(value: Any, name: str) -> pd.Timestamp | None:
         raise ValueError(f"{name} must be one cell, not a range of {len(cells)} cells")
     if error_mask(cells).iloc[0]:
         raise ValueError(f"{name} shows the error {error_text(cells.iloc[0])}")
+    if isinstance(cells.iloc[0], bool | np.bool_):
+        raise ValueError(f"{name} is {'TRUE' if cells.iloc[0] else 'FALSE'}, not a date; "  # noqa: TRY004
+                         "type it as a date, e.g. 2026-03-15")
     vals, bad = dates(cells)
     if bad.iloc[0]:
         raise ValueError(f"{name} '{cells.iloc[0]}' is not a date; type it as a date, "
@@ -124,15 +149,63 @@ def table_from_range(value: Any) -> pd.DataFrame:
     return frame
 
 
-def header_lookup(frame: pd.DataFrame, keys: Sequence[str]) -> str | None:
+def header_lookup(frame: pd.DataFrame, keys: Sequence[str], what: str = "range"
+                  ) -> str | None:
     """The first column of `frame` whose header matches one of `keys` (case, space and
-    punctuation ignored)."""
+    punctuation ignored). Two columns with that header: ValueError saying which."""
     wanted = [_key(k) for k in keys]
-    by_key = {_key(c): c for c in frame.columns}
+    by_key: dict[str, list[int]] = {}
+    for i, c in enumerate(frame.columns):
+        by_key.setdefault(_key(c), []).append(i)
     for k in wanted:
         if k in by_key:
-            return by_key[k]
+            cols = by_key[k]
+            if len(cols) > 1:
+                names = " and ".join(f"column {_letter(i + 1)} ('{frame.columns[i]}')"
+                                     for i in cols)
+                raise ValueError(
+                    f"the {what} has the same header twice: {names}, counting from the "
+                    "range's first column; rename or remove one of them so ClaimBook knows "
+                    "which to use")
+            return frame.columns[cols[0]]
     return None
+
+
+def _letter(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+MAX_CODE_NUMBER = 1e15  # larger numbers have lost digits in Excel (15 significant digits)
+
+
+def not_codes(cells: pd.Series, what: str = "a code") -> pd.Series:
+    """A readable message where a cell cannot be an identifier (TRUE/FALSE, a number with
+    decimals, a huge number), else None. Whole numbers (99213.0) are fine: Excel made them."""
+    out = pd.Series(None, index=cells.index, dtype=object)
+    kinds = cells.map(type)
+    for i in np.flatnonzero(kinds.isin((bool, np.bool_)).to_numpy()):
+        v = cells.iloc[i]
+        out.iloc[i] = (f"{'TRUE' if v else 'FALSE'} is not {what}; the cell holds a yes/no "
+                       "value (often a formula comparing cells): type the value itself")
+    is_num = kinds.isin((float, int, np.float64, np.int64)).to_numpy()
+    if is_num.any():
+        idx = np.flatnonzero(is_num)
+        v = cells.to_numpy(dtype=object)[idx].astype("float64")
+        com = np.isin(v, list(_COM_ERRORS))
+        finite = np.isfinite(v)
+        huge = ~com & (~finite | (np.abs(np.where(finite, v, 0.0)) >= MAX_CODE_NUMBER))
+        frac = ~com & ~huge & (v != np.floor(np.where(finite, v, 0.0)))
+        for i, x in zip(idx[huge], v[huge], strict=True):
+            out.iloc[i] = (f"the number {x:.6g} is too large to be {what} (Excel keeps only 15 "
+                           "digits); format the column as Text and type it again")
+        for i, x in zip(idx[frac], v[frac], strict=True):
+            out.iloc[i] = (f"{x:g} is a number with decimals, not {what}; format the column "
+                           "as Text and type it exactly as printed")
+    return out
 
 
 def _key(text: object) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ import pandas as pd
 
 from claimbook.errors import ClaimBookError
 from claimbook.io.writer import NUMBER_FORMATS, SEVERITY_FILLS, STATUS_FILLS
-from claimbook.results import ResultSheet, Section, guess_formats
+from claimbook.results import ResultSheet, Section, guess_formats, header_label
 from claimbook.schemas import OWNED_SHEETS
 
 log = logging.getLogger("claimbook.excel")
@@ -36,6 +37,7 @@ TABLE_STYLE = "TableStyleLight9"
 MAX_ADDRESS = 250  # Excel refuses multi-area addresses longer than 255 characters
 MAX_ROWS = 1_048_576
 CHUNK_ROWS = 20_000
+FORMULA_STARTS = ("=", "+", "-", "@")  # what Excel parses when a value is written
 
 
 @dataclass
@@ -75,7 +77,9 @@ def _address(r1: int, c1: int, r2: int, c2: int) -> str:
 
 def _column_values(s: pd.Series, fmt: str) -> list[Any]:
     """A column as Python values Excel takes: NaN/NaT/NA -> None, no numpy scalars,
-    percents 0..100 -> fractions, text that looks like a formula kept as text."""
+    percents 0..100 -> fractions. Text starting with = + - @ ("-5" in a text column, a
+    phone number "+1 555...", "=cmd|...") gets Excel's text prefix ' so Excel keeps it as the
+    text it is instead of a formula or a number; numbers stay numbers."""
     if pd.api.types.is_bool_dtype(s.dtype):
         return [None if v is pd.NA else ("Y" if v else "N") for v in s.astype(object)]
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -97,8 +101,8 @@ def _column_values(s: pd.Series, fmt: str) -> list[Any]:
             out.append(v.to_pydatetime())
         elif isinstance(v, np.generic):
             out.append(v.item())
-        elif isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and fmt == "text":
-            out.append("'" + v if v[:1] == "=" else v)
+        elif isinstance(v, str) and v[:1] in FORMULA_STARTS:
+            out.append("'" + v)  # Excel would read it as a formula or a number
         else:
             out.append(v)
     return out
@@ -160,7 +164,7 @@ def _plan_section(p: SheetPlan, sec: Section, si: int, row: int, freeze: bool) -
     if not cols:
         return row + 1
     header_row = row
-    p.blocks.append(Block(row, 1, [[str(c) for c in cols]]))
+    p.blocks.append(Block(row, 1, [[header_label(c) for c in cols]]))
     p.headers.append(_address(row, 1, row, len(cols)))
     if freeze and p.freeze_row is None:
         p.freeze_row = header_row
@@ -273,17 +277,36 @@ def apply(book: Any, p: SheetPlan, inputs: Iterable[str] = ()) -> Any:
     return ws
 
 
-def freeze(ws: Any, header_row: int) -> None:
-    """Freeze the rows down to the header (Windows and Mac Excel; ignored elsewhere)."""
+def freeze(ws: Any, header_row: int) -> bool:
+    """Freeze the rows down to the header; True when done.
+
+    Windows only: it uses Excel's COM object model (app.api is a pywin32 object with
+    ActiveWindow). On a Mac, xlwings' app.api is an appscript reference with a different
+    object model, and no Mac Excel was available to test an equivalent, so nothing is tried
+    there: the header row is not frozen, which is logged as a warning (the Excel Table's
+    header still replaces the column letters while scrolling). Any other failure is logged
+    as a warning too, never silently ignored.
+    """
+    if sys.platform == "darwin":
+        log.warning("freeze panes are not set on Excel for Mac (sheet %s): not supported by "
+                    "ClaimBook there", getattr(ws, "name", "?"))
+        return False
+    try:
+        window = ws.book.app.api.ActiveWindow
+    except Exception as exc:  # noqa: BLE001 - not Windows Excel (or a stand-in without one)
+        log.warning("freeze panes not set on %s: Excel's window is not available (%s)",
+                    getattr(ws, "name", "?"), exc)
+        return False
     try:
         ws.activate()
-        window = ws.book.app.api.ActiveWindow
         window.FreezePanes = False
         window.SplitColumn = 0
         window.SplitRow = header_row
         window.FreezePanes = True
-    except Exception:  # noqa: BLE001 - not every Excel (or stand-in) exposes the window
-        log.debug("freeze panes not available")
+    except Exception as exc:  # noqa: BLE001 - a frozen header is a nicety; values are written
+        log.warning("freeze panes not set on %s: %s", getattr(ws, "name", "?"), exc)
+        return False
+    return True
 
 
 def write_results(book: Any, sheets: Iterable[ResultSheet], inputs: Iterable[str] = ()

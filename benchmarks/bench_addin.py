@@ -158,6 +158,22 @@ class _Sheets:
         return s
 
 
+class _Window:
+    """Excel's ActiveWindow (Windows COM) as far as freeze panes go: accepts the settings."""
+
+    FreezePanes = False
+    SplitColumn = 0
+    SplitRow = 0
+
+
+class _App:
+    def __init__(self) -> None:
+        self.api = type("Api", (), {"ActiveWindow": _Window()})()
+
+    def alert(self, *_: Any, **__: Any) -> None:
+        pass
+
+
 class _Book:
     """In-memory stand-in for an xlwings Book whose sheets hold 2-D value lists."""
 
@@ -165,6 +181,7 @@ class _Book:
     fullname = ""
 
     def __init__(self, sheets: dict[str, list[list[Any]]]) -> None:
+        self.app = _App()
         self.sheets = _Sheets(self)
         for n, rows in sheets.items():
             s = _Sheet(n, rows)

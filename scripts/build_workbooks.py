@@ -46,8 +46,9 @@ CONF_ROWS = (
     ("Show Console", False),
 )
 CONF_NOTE = ("Settings for xlwings. Interpreter_Win / Interpreter_Mac: full path of python "
-             "(blank: the python on PATH). PYTHONPATH: the folder holding claimbook_xl.py "
-             "and claimbook_jobs.py when they are not installed. See docs/excel.md.")
+             "(blank: the python on PATH). PYTHONPATH: the addin folder of your ClaimBook "
+             "folder (it holds claimbook_button.py, claimbook_jobs.py and claimbook_xl.py). "
+             "See the ClaimBook guide, docs/excel.md.")
 REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 REL_UI = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 CT = {"xlsm": "application/vnd.ms-excel.sheet.macroEnabled.main+xml",

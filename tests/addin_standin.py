@@ -2,7 +2,7 @@
 
 There is no Excel on the test machine. The jobs and the xlwings writer only need a few calls
 (sheets, sheet values as 2-D lists, writing 2-D values, number formats, colours, fonts,
-column widths, tables, alert); this class provides exactly those on top of an openpyxl
+column widths, tables, alert, and Excel's ActiveWindow for freeze panes); this class provides exactly those on top of an openpyxl
 workbook loaded from a real .xlsx, and hands values over the way xlwings does (numbers as
 floats, blanks as None, dates as datetime, a range as a 2-D list with ndim=2). Saving it lets
 the tests read the written sheets back with the engine's own reader.
@@ -33,9 +33,33 @@ def _xl(v: Any) -> Any:
     return v
 
 
+class Window:
+    """Excel's ActiveWindow (COM, Windows) for freeze panes: freezing sets the active
+    openpyxl sheet's freeze_panes, so the saved file shows what Excel would."""
+
+    def __init__(self, app: App) -> None:
+        self._app, self.SplitColumn, self.SplitRow = app, 0, 0
+
+    @property
+    def FreezePanes(self) -> bool:
+        return False
+
+    @FreezePanes.setter
+    def FreezePanes(self, on: bool) -> None:
+        ws = self._app.book.wb.active
+        ws.freeze_panes = f"A{self.SplitRow + 1}" if on and self.SplitRow else None
+
+
+class Api:
+    def __init__(self, app: App) -> None:
+        self.ActiveWindow = Window(app)
+
+
 class App:
-    def __init__(self) -> None:
+    def __init__(self, book: Book | None = None) -> None:
         self.alerts: list[str] = []
+        self.book = book
+        self.api = Api(self)
 
     def alert(self, prompt: str, title: str = "", **_: Any) -> None:
         self.alerts.append(prompt)
@@ -96,7 +120,12 @@ class Range:
             [v] if isinstance(v, list) else [[v]])
         for i, row in enumerate(rows):
             for j, x in enumerate(row):
-                ws.cell(self.row + i, self.column + j, x)
+                if isinstance(x, str) and x.startswith("'"):  # Excel's text prefix
+                    c = ws.cell(self.row + i, self.column + j)
+                    c.value, c.data_type = x[1:], "s"
+                    c.quotePrefix = True
+                else:
+                    ws.cell(self.row + i, self.column + j, x)
 
     number_format = property(lambda s: None,
                              lambda s, v: [setattr(c, "number_format", v) for c in s.cells()])
@@ -227,7 +256,7 @@ class Book:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.wb = load_workbook(self.path, keep_vba=self.path.suffix == ".xlsm")
-        self.app = App()
+        self.app = App(self)
         self.sheets = Sheets(self)
 
     @property

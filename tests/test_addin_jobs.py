@@ -212,3 +212,115 @@ def test_join_addresses_respects_excels_limit():
     joined = W.join_addresses(addresses)
     assert all(len(a) <= 255 for a in joined)
     assert ",".join(joined).split(",") == addresses
+
+
+# --- the buttons' entry module (claimbook_button): must work without ClaimBook installed ------
+
+_BLOCKED_RUN = r"""
+import sys, types
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCK:
+            raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+sys.meta_path.insert(0, Block())
+shown = []
+class App:
+    def alert(self, text, title=""):
+        shown.append((title, text))
+class Book:
+    @staticmethod
+    def caller():
+        b = Book(); b.app = App(); return b
+sys.modules["xlwings"] = types.SimpleNamespace(Book=Book)  # Excel's side, as RunPython has it
+sys.path.insert(0, ADDIN)
+import claimbook_button
+claimbook_button.run("validate_codes")
+for title, text in shown:
+    print(title); print(text)
+"""
+
+
+@pytest.mark.parametrize("block, says", [
+    ({"claimbook"}, "ClaimBook is not installed for the Python that Excel starts"),
+    ({"pandas"}, "a part ClaimBook needs (pandas) is not installed"),
+])
+def test_button_without_claimbook_shows_the_install_steps(block, says):
+    """RunPython's command imports claimbook_button: with the engine missing it still loads
+    (standard library only) and shows a ClaimBook box with the steps, not a traceback."""
+    import subprocess
+
+    code = f"BLOCK = {block!r}; ADDIN = {str(ROOT / 'addin')!r}\n" + _BLOCKED_RUN
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120, check=False)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert out.startswith("ClaimBook\nValidate codes could not start: ")
+    assert says in out and "Traceback" not in out + p.stderr
+    assert "-m pip install" in out and str(ROOT) in out  # the project folder, quoted
+    assert "Interpreter_Win" in out and "PYTHONPATH" in out and str(ROOT / "addin") in out
+
+
+def test_button_runs_the_job_and_names_match(book, monkeypatch):
+    import claimbook_button as CB
+
+    assert CB.BUTTONS == {k: j.name for k, j in J.JOBS.items()}
+    seen = []
+    monkeypatch.setattr(J, "caller_book", lambda b=None: seen.append(b) or book)
+    r = CB.run("validate_codes")
+    assert r.ok and seen == [None]  # the job found the book itself, as from Excel
+    shown = []
+    monkeypatch.setattr(CB, "_tell", shown.append)
+    assert CB.run("no_such_job") is None
+    assert shown and "has no 'no_such_job' job" in shown[0]
+
+
+def test_button_last_guard_turns_an_escape_into_a_message(monkeypatch):
+    import claimbook_button as CB
+
+    def boom(**_):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(J, "dashboard", boom)
+    shown = []
+    monkeypatch.setattr(CB, "_tell", shown.append)
+    CB.run("dashboard")
+    assert shown[0].startswith("Dashboard could not finish: RuntimeError: disk on fire")
+    assert "What to do:" in shown[0]
+
+
+# --- writing cells: text that Excel would parse, frozen headers ---------------------------------
+
+def test_text_starting_with_formula_characters_stays_text(book):
+    from claimbook.results import ResultSheet, Section
+
+    frame = pd.DataFrame({"Phone": ["+1 555 0100", "-5", "@home", "=1+1", "ok", None],
+                          "Amount": [-5.0, 1.0, 2.0, None, 3.0, 4.0],
+                          "Count": pd.array([-1, 2, 3, 4, 5, None], dtype="Int64")})
+    p = W.plan(ResultSheet("Findings", [Section(frame)]))
+    body = next(b for b in p.blocks if b.row == 2).values
+    assert [r[0] for r in body] == ["'+1 555 0100", "'-5", "'@home", "'=1+1", "ok", None]
+    assert body[0][1] == -5.0 and body[0][2] == -1  # numbers stay numbers
+    W.apply(book, p)
+    saved = load_workbook(book.save(book.path.with_name("escaped.xlsx")))["Findings"]
+    assert [saved.cell(r, 1).value for r in range(2, 6)] == ["+1 555 0100", "-5", "@home",
+                                                             "=1+1"]
+    assert all(saved.cell(r, 1).data_type == "s" for r in range(2, 6))
+    assert saved.cell(2, 2).value == -5
+
+
+def test_freeze_panes_on_windows_excel_and_honest_elsewhere(book, monkeypatch, caplog):
+    from claimbook.results import ResultSheet, Section
+
+    frame = pd.DataFrame({"A": [1, 2]})
+    monkeypatch.setattr(W.sys, "platform", "win32")
+    ws = W.apply(book, W.plan(ResultSheet("Findings", [Section(frame)], intro=["T"])))
+    assert ws.ws.freeze_panes == "A4"  # intro, blank, header row 3
+    monkeypatch.setattr(W.sys, "platform", "darwin")
+    with caplog.at_level("WARNING", logger="claimbook.excel"):
+        assert W.freeze(ws, 3) is False
+    assert "Excel for Mac" in caplog.text
+    monkeypatch.setattr(W.sys, "platform", "win32")
+    monkeypatch.setattr(book.app, "api", object())  # an Excel without ActiveWindow
+    with caplog.at_level("WARNING", logger="claimbook.excel"):
+        assert W.freeze(ws, 3) is False
+    assert "window is not available" in caplog.text
