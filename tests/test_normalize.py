@@ -122,3 +122,54 @@ def test_sex_bool_and_choices():
 def test_text_trims_and_blank_markers():
     vals, _ = N.text(pd.Series(["  Maple   Grove ", "N/A", None, np.nan], dtype=object))
     assert list(vals) == ["Maple Grove", None, None, None]
+
+
+# ---- export artefacts: dates with a time, numbers that went through text, European amounts
+
+
+@pytest.mark.parametrize("raw", ["2026-03-15T00:00:00", "2026-03-15 00:00:00",
+                                 "2026-03-15T08:30:00.000Z", "2026-03-15T08:30"])
+def test_iso_text_dates_with_a_time(raw):
+    v, bad = one(N.date, raw)
+    assert (v, bad) == (pd.Timestamp("2026-03-15"), False)
+
+
+@pytest.mark.parametrize("fn,raw,expected", [
+    (N.code, "99213.0", "99213"), (N.code, "100.0", "00100"), (N.code, " j1100 ", "J1100"),
+    (N.npi, "1234567893.0", "1234567893"), (N.zip_code, "2134.0", "02134"),
+    (N.zip_code, "021341234.0", "021341234"), (N.pos, "11.0", "11"), (N.pos, "2.0", "02"),
+    (N.ein, "43219876.0", "043219876"), (N.phone, "4135550100.0", "4135550100"),
+    (N.ident, "1001.0", "1001"), (N.ident, "A1001.0", "A1001.0"),
+    (N.modifier, "25.0", "25"),
+])
+def test_trailing_point_zero_of_numbers_stored_as_text(fn, raw, expected):
+    assert one(fn, raw) == (expected, False)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("E11.0", "E11.0"), ("e110", "E11.0"), ("J45.0", "J45.0"), ("Z00.00", "Z00.00"),
+])
+def test_icd_dots_are_not_export_artefacts(raw, expected):
+    assert one(N.icd, raw) == (expected, False)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("1.234,50", 1234.5), ("$1.234,50", 1234.5), ("(1.234,50)", -1234.5), ("12,50", 12.5),
+    ("1.234.567", 1234567.0), ("1.234.567,89", 1234567.89),
+    ("1,234.50", 1234.5), ("$1,234", 1234.0), ("1,234,567.5", 1234567.5),
+])
+def test_us_and_unambiguous_european_amounts(raw, expected):
+    assert one(N.money, raw) == (expected, False)
+
+
+@pytest.mark.parametrize("raw", ["1,2345", "1,23,4.50", "1.234,5.0", "12,345,67"])
+def test_amounts_with_misplaced_separators_are_reported_not_guessed(raw):
+    assert one(N.money, raw) == (None, True)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("25,59", "25,59"), ("25 59", "25,59"), (" 25, 59 ", "25,59"), ("25;59", "25,59"),
+    ("lt/rt", "LT,RT"), ("25", "25"), ("5", "05"),
+])
+def test_several_modifiers_in_one_cell(raw, expected):
+    assert one(N.modifier, raw) == (expected, False)

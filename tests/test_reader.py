@@ -135,3 +135,34 @@ def test_file_written_by_openpyxl_with_excel_table(tmp_path):
     assert c.loc[0, "code"] == "99213" and c.loc[0, "dx1"] == "E11.65"
     assert book.changes.iloc[0][["row", "field", "raw", "value"]].tolist() == [
         2, "dx1", "e1165", "E11.65"]
+
+
+def test_export_artefacts_are_read_not_reported():
+    """ISO dates with a time, ids and codes as text with '.0', European amounts."""
+    claims = claims_sheet(
+        ["Claim ID", "Account #", "Payer ID", "DOS", "CPT", "Rendering NPI", "POS", "Dx1",
+         "Charge"],
+        [["C1", "P1", "SUMMT", "2026-03-15T00:00:00", "99213.0", "1234567893.0", "11.0",
+          "E11.0", "1.234,50"],
+         ["C2", "P1", "SUMMT", "2026-03-16 00:00:00", "99214", 1234567893.0, 11, "e110",
+          "1,234.50"]])
+    book = read_book_from_values(sheets(claims))
+    c = book.tables["Claims"]
+    assert list(c["dos_from"]) == [dt.datetime(2026, 3, 15), dt.datetime(2026, 3, 16)]
+    assert list(c["code"]) == ["99213", "99214"]
+    assert list(c["rendering_npi"]) == ["1234567893"] * 2
+    assert list(c["pos"]) == ["11", "11"]
+    assert list(c["dx1"]) == ["E11.0", "E11.0"]
+    assert list(c["charge"]) == [1234.5, 1234.5]
+    assert book.findings.empty, book.findings[["rule", "message"]].to_string()
+
+
+def test_an_amount_that_cannot_be_read_safely_names_sheet_cell_and_value():
+    claims = claims_sheet(["Claim ID", "Account #", "Payer ID", "DOS", "CPT", "Charge"],
+                          [["C1", "P1", "SUMMT", "2026-03-15", "99213", "1,2345"]])
+    book = read_book_from_values(sheets(claims))
+    f = book.findings
+    assert list(f["rule"]) == ["IO-NUMBER"]
+    assert (f.loc[0, "sheet"], f.loc[0, "row"], f.loc[0, "column"]) == ("Claims", 2, "F")
+    assert "'1,2345'" in f.loc[0, "message"] and "cell F2" in f.loc[0, "message"]
+    assert book.tables["Claims"]["charge"].isna().all()

@@ -10,6 +10,8 @@ seeded ones.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -109,3 +111,64 @@ def test_raw_demo_matches_key(demo_default):
     f = scrub_claims(book, demo_default.as_of)
     ok, _ = _matches(f, _key(demo_default))
     assert ok.all(), f[~ok.to_numpy()][["claim_id", "line", "rule"]].to_string()
+
+
+# Rules of the validator and scrubber the demo cannot seed on a claim line, and why.
+NOT_SEEDED = {
+    "DUP-SENT": "needs a ledger of claims sent in earlier runs",
+    "REQ-BILLING": "a Practice setting: it would block every claim of the demo",
+    "COV-PATTERN-INVALID": "a Payers-sheet regular expression, not claim data",
+    "IO-SETTING": "a Practice-sheet typo, not claim data",
+    "IO-RULE-SETTING": "a RuleSettings-sheet typo, not claim data",
+}
+
+
+def engine_rule_ids() -> set[str]:
+    """Every error/warning rule of the reader, the validator and the scrubber."""
+    from claimbook.rules import codes as RC
+    from claimbook.rules import io as RI
+
+    areas = SCRUB_AREAS | {RC.ICD, RC.PROC, RC.LINE, RI.AREA}
+    return {r.id for r in rulebook.load_all().values()
+            if r.area in areas and r.severity in ("error", "warning")}
+
+
+def test_answer_key_seeds_every_kind_of_defect(demo_default):
+    seeded = set(_key(demo_default)["rule"])
+    assert {"HCPCS-DATE", "MOD-TOO-MANY", "IO-REQUIRED"} <= seeded
+    missing = engine_rule_ids() - seeded - set(NOT_SEEDED)
+    assert not missing, sorted(missing)
+
+
+def _plain(output: str) -> str:
+    """CLI output without rich's boxes and line wrapping."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", output).split())
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--claims", "0"], "--claims"), (["--claims", "-5"], "--claims"),
+    (["--seed", "-1"], "--seed"), (["--out", "{file}"], "is a file, not a folder"),
+    (["--out", "{file}/sub"], "is a file, not a folder"),
+    (["--as-of", "2026-13-01"], "is not a date"),
+])
+def test_demo_bad_arguments_give_a_message_not_a_traceback(tmp_path, args, words):
+    from typer.testing import CliRunner
+
+    from claimbook.cli import app
+
+    blocker = tmp_path / "clinic.xlsx"
+    blocker.write_text("not a folder")
+    args = [a.replace("{file}", str(blocker)) for a in args]
+    r = CliRunner().invoke(app, ["demo", *args])
+    assert r.exit_code == 2 and isinstance(r.exception, SystemExit), r.output
+    assert words in _plain(r.output), r.output
+    assert blocker.read_text() == "not a folder"
+
+
+def test_demo_help_says_it_is_deterministic_for_a_seed_and_date():
+    from typer.testing import CliRunner
+
+    from claimbook.cli import app
+
+    out = _plain(CliRunner().invoke(app, ["demo", "--help"]).output)
+    assert "deterministic for a seed and as-of date" in out

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -419,7 +420,10 @@ class _Builder:
 def build_tables(claims: int = 2000, seed: int = 42, defects: bool = True,
                  as_of: dt.date | None = None, messy: bool = True
                  ) -> tuple[dict[str, pd.DataFrame], dict, pd.DataFrame]:
-    """The demo clinic's tables (canonical column names), Practice settings and answer key."""
+    """The demo clinic's tables (canonical column names), Practice settings and answer key.
+    Deterministic for a seed and as-of date (default today)."""
+    if claims < 1:
+        raise ValueError(f"a demo clinic needs at least 1 claim, not {claims}")
     as_of = as_of or dt.date.today()
     b = _Builder(claims, seed, as_of)
     providers = b.providers()
@@ -557,6 +561,7 @@ def _make_messy(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
     m = some(0.02) & ~lines["dos_from"].map(lambda v: isinstance(v, str)).to_numpy()
     lines.loc[m, "dos_from"] = lines.loc[m, "dos_from"].map(
         lambda d: int((pd.Timestamp(d) - pd.Timestamp("1899-12-30")).days))
+    _text_export_mess(lines, some)
     pats = tables["Patients"]
     pats["zip"] = pats["zip"].astype(object)
     m = rng.random(len(pats)) < 0.4
@@ -564,6 +569,20 @@ def _make_messy(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
     pats["sex"] = pats["sex"].astype(object)
     m = rng.random(len(pats)) < 0.1
     pats.loc[m, "sex"] = pats.loc[m, "sex"].map({"F": "female", "M": "Male"})
+
+
+def _text_export_mess(lines: pd.DataFrame, some: Callable[[float], np.ndarray]) -> None:
+    """Numbers and dates that went through text: '99213.0', '1234567893.0',
+    '2026-03-15T00:00:00'."""
+    m = some(0.02) & lines["code"].astype(object).str.fullmatch(r"\d{5}").fillna(False) \
+        .to_numpy(bool)
+    lines.loc[m, "code"] = lines.loc[m, "code"] + ".0"
+    npi = lines["rendering_npi"]
+    m = some(0.05) & npi.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    lines.loc[m, "rendering_npi"] = npi[m] + ".0"
+    dos = lines["dos_from"]
+    m = some(0.02) & dos.map(lambda v: isinstance(v, pd.Timestamp)).to_numpy(bool)
+    lines.loc[m, "dos_from"] = dos[m].map(lambda d: d.strftime("%Y-%m-%dT00:00:00"))
 
 
 def generate(out_dir: str | Path = "demo", claims: int = 2000, seed: int = 42,

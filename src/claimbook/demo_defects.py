@@ -16,6 +16,13 @@ class _NoVictim(Exception):
     pass
 
 
+# valid CPT/HCPCS modifiers that do not conflict: five of them is one too many for the 837P
+FIVE_MODIFIERS = ("GC", "KX", "GA", "AI", "CR")
+# HCPCS codes CMS ended (hcpcs.tsv.gz): care management by RHC/FQHC (ended 2025-12-31), then
+# artificial saliva (ended 2025-03-31) for demos anchored before 2026
+ENDED_HCPCS = ("G0511", "G0512", "A9155")
+
+
 class _Seeder:
     def __init__(self, tables: dict[str, pd.DataFrame], rng: np.random.Generator,
                  as_of: pd.Timestamp, npi: dict[str, str]):
@@ -66,6 +73,12 @@ class _Seeder:
         self.used.add(cid)
         return cid
 
+    def choose(self, items: list):
+        """One of `items` at random; _NoVictim (skip the defect) when there is none."""
+        if not len(items):
+            raise _NoVictim
+        return items[int(self.rng.integers(len(items)))]
+
     def rows(self, cid: str) -> pd.Index:
         return self.lines.index[self.lines["claim_id"].eq(cid)]
 
@@ -101,8 +114,8 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
             L[c] = L[c].astype(object)
     for k in range(1, 13):
         L[f"dx{k}"] = L[f"dx{k}"].astype(object)
-    for k in range(1, 5):
-        L[f"mod{k}"] = L[f"mod{k}"].astype(object)
+    for k in range(1, 6):
+        L[f"mod{k}"] = L[f"mod{k}"].astype(object) if f"mod{k}" in L else None
     L["claim_total"] = None
     single_dx = L["dx2"].isna()
     em_line = L["code"].str.match(r"^992[01]\d$")
@@ -220,6 +233,23 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
         i, ln = s.line_of(cid, "36415")
         L.at[i, "mod1"] = "25"
         s.add(cid, "MOD-25-NOT-EM", "mod1", line=ln)
+
+    with s.step():  # five modifiers in Mod1-Mod5 (an export with a 5th modifier column)
+        cid = s.pick(em_line & L["mod1"].isna(), single_line=True)
+        s.set_claim(cid, **{f"mod{k}": m for k, m in enumerate(FIVE_MODIFIERS, start=1)})
+        s.add(cid, "MOD-TOO-MANY", "mod5", line=1)
+
+    with s.step():  # six modifiers in one cell
+        cid = s.pick(em_line & L["mod1"].isna(), single_line=True)
+        s.set_claim(cid, mod1=", ".join(FIVE_MODIFIERS + ("Q6",)))
+        s.add(cid, "MOD-TOO-MANY", "mod1", line=1)
+
+    with s.step():  # a HCPCS code billed after CMS ended it
+        code, dos = _outdated_hcpcs(as_of)
+        cid = s.pick(em_line & L["mod1"].isna() & L["patient"].isin(one_claim)
+                     & L["patient"].isin(adults), single_line=True)
+        s.set_claim(cid, code=code, dos_from=dos, submitted_on=dos + pd.Timedelta(days=3))
+        s.add(cid, "HCPCS-DATE", "code", line=1)
 
     with s.step():
         cid = s.pick(em_line, single_line=True)
@@ -374,7 +404,7 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
     with s.step():
         mcr = [i for i in mcr if cov.at[i, "patient"] in set(L.loc[
             ~L["claim_id"].isin(s.used), "patient"])]
-        j = mcr[int(rng.integers(len(mcr)))]
+        j = s.choose(mcr)
         acct = str(cov.at[j, "patient"])
         cov.at[j, "member_id"] = "123456789A"
         s.used_patients.add(acct)
@@ -447,7 +477,7 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
                        & cov["effective_to"].isna() & ~cov["patient"].isin(s.used_patients)
                        & cov["patient"].isin(adults) & cov["relationship"].eq("self")
                        & cov["patient"].ne(acct), "patient"]
-        other = str(same.iloc[int(rng.integers(len(same)))])
+        other = str(s.choose(list(same)))
         s.used_patients.add(other)
         i = s.rows(cid)[-1]
         L.at[i, "patient"] = other
@@ -539,9 +569,38 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
         s.set_claim(cid, frequency="X")
         s.add(cid, "IO-CHOICE", "frequency", line=1)
 
+    with s.step():  # a line whose procedure code cell is empty (the reader reports it)
+        cid = s.pick(L["code"].eq("80053"), sent=False)
+        i, ln = s.line_of(cid, "80053")
+        L.at[i, "code"] = None
+        s.add(cid, "IO-REQUIRED", "code", line=ln)
+
     s.t["Claims"] = L
     return pd.DataFrame(s.key, columns=["claim_id", "line", "sheet", "row", "rule", "field",
                                         "severity"])
+
+
+def _outdated_hcpcs(as_of: pd.Timestamp) -> tuple[str, pd.Timestamp]:
+    """A HCPCS code and a DOS after CMS ended it (shipped CMS file), 1-2 months before
+    `as_of`; _NoVictim when no code had ended by then."""
+    from claimbook.codesets.hcpcs import OPEN_END, hcpcs_table
+
+    spans = hcpcs_table().spans
+    for code in ENDED_HCPCS:
+        ends = [b for _, b in spans.get(code, ()) if b != OPEN_END]
+        if not ends:
+            continue
+        after_end = pd.Timestamp(max(ends)) + pd.Timedelta(days=1)
+        dos = _next_weekday(max(after_end, as_of - pd.Timedelta(days=60)))
+        if dos <= as_of - pd.Timedelta(days=30):
+            return code, dos
+    raise _NoVictim
+
+
+def _next_weekday(d: pd.Timestamp) -> pd.Timestamp:
+    while d.weekday() >= 5:
+        d += pd.Timedelta(days=1)
+    return d
 
 
 def _weekday(d: pd.Timestamp) -> pd.Timestamp:

@@ -3,8 +3,8 @@
 Each normaliser takes a Series of raw cells (str, float, int, datetime, bool or None, as a
 spreadsheet reader returns them) and returns `(values, bad)`: the normalised Series and a
 boolean mask of non-blank cells that could not be used. Only unambiguous repairs are made
-(`e1165` -> `E11.65`, `1234567893.0` -> `1234567893`, `2134` ZIP -> `02134`); everything else is
-reported by the caller as a finding.
+(`e1165` -> `E11.65`, `1234567893.0` -> `1234567893`, `2134` ZIP -> `02134`,
+`1.234,50` -> 1234.5); everything else is reported by the caller as a finding.
 """
 
 from __future__ import annotations
@@ -75,6 +75,33 @@ def _as_text(raw: pd.Series) -> pd.Series:
     return out
 
 
+_POINT_ZERO = r"(\d+)\.0+"
+
+
+def _point_zero(t: pd.Series) -> pd.Series:
+    """True where the text is all digits plus a trailing '.0' ('99213.0'): a number that
+    went through text in an export."""
+    dotted = t.str.endswith(".0").fillna(False).astype(bool)
+    if dotted.any():
+        dotted[dotted] = t[dotted].str.fullmatch(_POINT_ZERO).to_numpy(bool)
+    return dotted
+
+
+def _id_text(raw: pd.Series) -> pd.Series:
+    """`_as_text` for identifier and code columns, with '1234567893.0' -> '1234567893'.
+    Not for ICD codes, where a dot is meaningful."""
+    t = _as_text(raw)
+    return _drop_point_zero(t, _point_zero(t))
+
+
+def _drop_point_zero(t: pd.Series, pz: pd.Series) -> pd.Series:
+    if not pz.any():
+        return t
+    t = t.copy()
+    t[pz] = t[pz].str.replace(r"\.0+$", "", regex=True)
+    return t
+
+
 def text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     t = _as_text(raw)
     t = t.where(t.isna(), t.str.replace(r"\s+", " ", regex=True))
@@ -82,13 +109,13 @@ def text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def ident(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Identifiers: stripped text, inner whitespace removed from the ends only."""
-    return _as_text(raw), pd.Series(False, index=raw.index)
+    """Identifiers: stripped text; all-digit text such as '1001.0' becomes '1001'."""
+    return _id_text(raw), pd.Series(False, index=raw.index)
 
 
 def _digits_fixed(raw: pd.Series, sizes: tuple[int, ...], pad_to: int | None = None
                   ) -> tuple[pd.Series, pd.Series]:
-    t = _as_text(raw)
+    t = _id_text(raw)
     present = t.notna()
     digits = t.where(~present, t.str.replace(r"[\s\-().]", "", regex=True))
     if pad_to:
@@ -112,7 +139,7 @@ def ein(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def zip_code(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """5 or 9 digits; ZIPs that became numbers get their leading zeros back."""
-    t = _as_text(raw)
+    t = _id_text(raw)
     present = t.notna()
     d = t.where(~present, t.str.replace(r"[\s\-]", "", regex=True))
     isnum = _fm(d, r"\d+")
@@ -124,7 +151,7 @@ def zip_code(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def phone(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    t = _as_text(raw)
+    t = _id_text(raw)
     present = t.notna()
     d = t.where(~present, t.str.replace(r"\D", "", regex=True))
     d = d.where(~(d.str.len().eq(11) & d.str.startswith("1")), d.str[1:])
@@ -147,12 +174,15 @@ def taxonomy(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def code(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Procedure codes: upper case, no spaces/dots; numeric CPT that lost zeros padded to 5."""
+    """Procedure codes: upper case, no spaces/dots ('99213.0' -> '99213'); numeric CPT that
+    lost zeros padded to 5."""
     t = _as_text(raw)
+    was_text_number = _point_zero(t)
+    t = _drop_point_zero(t, was_text_number)
     u = t.where(t.isna(), t.str.upper().str.replace(r"[\s.]", "", regex=True))
-    # only a cell stored as a number can have lost its leading zeros ("9921" typed as text
-    # is a wrong code, not 09921)
-    was_number = _numeric_cells(raw)
+    # only a cell stored as a number (or as its text, '100.0') can have lost its leading
+    # zeros ("9921" typed as text is a wrong code, not 09921)
+    was_number = _numeric_cells(raw) | was_text_number
     short_num = was_number & _fm(u, r"\d{3,4}")
     u = u.where(~short_num, u.str.zfill(5))
     return u, pd.Series(False, index=raw.index)
@@ -168,16 +198,22 @@ def _numeric_cells(raw: pd.Series) -> pd.Series:
                    and v == v)
 
 
+MODIFIER_SEPARATORS = r"[\s,;:/|+]+"
+
+
 def modifier(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    t = _as_text(raw)
-    u = t.where(t.isna(), t.str.upper().str.replace(r"\s", "", regex=True))
+    """Upper case; a cell holding several modifiers ('25, 59', '25 59', '25:59') becomes
+    '25,59' (the reader spreads them over Mod1-Mod4); '5' -> '05'."""
+    t = _id_text(raw)
+    u = t.where(t.isna(), t.str.upper().str.replace(MODIFIER_SEPARATORS, ",", regex=True)
+                .str.strip(","))
     one_digit = _fm(u, r"\d")
     u = u.where(~one_digit, u.str.zfill(2))
-    return u, pd.Series(False, index=raw.index)
+    return u.where(u.ne(""), None), pd.Series(False, index=raw.index)
 
 
 def pos(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    t = _as_text(raw)
+    t = _id_text(raw)
     u = t.where(t.isna(), t.str.strip())
     one = _fm(u, r"\d")
     u = u.where(~one, u.str.zfill(2))
@@ -266,8 +302,8 @@ def number(raw: pd.Series, decimals: int | None = None) -> tuple[pd.Series, pd.S
         if need.any():
             s = raw[need].astype(str).str.strip()
             neg = s.str.fullmatch(r"\(.*\)")
-            cleaned = s.str.replace(r"[$,\s()%]", "", regex=True)
-            val = pd.to_numeric(cleaned, errors="coerce")
+            val = pd.to_numeric(_number_text(s.str.replace(r"[$\s()%]", "", regex=True)),
+                                errors="coerce")
             val[neg.fillna(False)] = -val[neg.fillna(False)]
             direct[need] = val
         out = direct.astype("float64")
@@ -277,7 +313,33 @@ def number(raw: pd.Series, decimals: int | None = None) -> tuple[pd.Series, pd.S
     return out, bad
 
 
+_US = r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"  # 1,234.50 / 1,234,567
+# European, unambiguous only: 1.234,50 / 1.234.567 (two dots) / 12,50 (a comma before 1-2
+# digits is never a US thousands separator). '1,234' and '1.234' stay US readings.
+_EU = (r"[+-]?\d{1,3}(\.\d{3})+,\d+|[+-]?\d{1,3}(\.\d{3}){2,}|[+-]?\d+,\d{1,2}")
+
+
+def _number_text(s: pd.Series) -> pd.Series:
+    """Text without currency signs as plain number text ('1,234.50' -> '1234.50',
+    '1.234,50' -> '1234.50'); any other use of ',' becomes unreadable (None), never a
+    silent misreading."""
+    odd = s.str.contains(",", regex=False) | s.str.contains(r"\..*\.", regex=True)
+    if not odd.any():
+        return s
+    sub = s[odd]
+    us = sub.str.fullmatch(_US)
+    eu = ~us & sub.str.fullmatch(_EU)
+    fixed = pd.Series(None, index=sub.index, dtype=object)
+    fixed[us] = sub[us].str.replace(",", "", regex=False)
+    fixed[eu] = sub[eu].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    out = s.copy()
+    out[odd] = fixed
+    return out
+
+
 def money(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Amounts rounded to cents; '1,234.50' and '1.234,50' are both 1234.5. A single dot is
+    always the decimal point ('1.234' -> 1.23), as a single ',ddd' is a US thousands group."""
     return number(raw, 2)
 
 
@@ -305,6 +367,10 @@ def _has_percent_sign(raw: pd.Series) -> pd.Series:
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y%m%d", "%m-%d-%Y", "%Y/%m/%d",
                  "%d-%b-%Y", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%Y-%m-%d %H:%M:%S",
                  "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p")
+
+
+# an ISO date followed by a time ('2026-03-15T00:00:00', '2026-03-15 08:30:00.000Z'): the day
+_ISO_TIME = r"^(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
 
 
 def date(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -351,7 +417,7 @@ def date(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         if num_txt.any():
             sub_out, _ = date(s[num_txt].astype(float))
             out[sub_out.index] = sub_out
-        rest = s[~num_txt]
+        rest = s[~num_txt].str.replace(_ISO_TIME, r"\1", regex=True)
         found = pd.Series(pd.NaT, index=rest.index, dtype="datetime64[ns]")
         for fmt in _DATE_FORMATS:
             todo = found.isna()

@@ -50,6 +50,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     width: int = 0
+    template: bool = True  # False: read when present, not offered in an empty workbook
 
     @property
     def display_width(self) -> int:
@@ -115,12 +116,33 @@ def _dx_columns() -> tuple[Column, ...]:
     return tuple(cols)
 
 
+# A single "Modifiers" column (or any Mod cell) may hold several modifiers: "25,59", "25 59".
+_COMBINED_MODIFIER_ALIASES = ("modifiers", "mods", "modifier", "procedure modifiers",
+                              "cpt modifiers", "all modifiers")
+# Mod5.. exist for exports with more than 4 modifiers: the reader moves them up into free
+# Mod1-Mod4 slots, and the validator reports lines that still have more than 4 (MOD-TOO-MANY).
+# They come last in the Claims sheet so the usual columns keep their letters.
+MAX_MODIFIER_COLUMNS = 8
+
+
+def _modifier_column(i: int) -> Column:
+    aliases = (f"modifier {i}", f"modifier{i}", f"mod {i}", f"m{i}")
+    if i <= 4:
+        return Column(f"mod{i}", f"Mod{i}", "modifier",
+                      f"Procedure modifier {i} (e.g. 25, 59, LT, RT); a cell may hold several "
+                      "(25,59).", aliases=aliases + (_COMBINED_MODIFIER_ALIASES if i == 1
+                                                    else ()), width=7)
+    return Column(f"mod{i}", f"Mod{i}", "modifier",
+                  f"Extra modifier {i}, only for exports with more than 4: an 837P line carries "
+                  "at most 4 (MOD-TOO-MANY).", aliases=aliases, width=7, template=False)
+
+
 def _modifier_columns() -> tuple[Column, ...]:
-    return tuple(
-        Column(f"mod{i}", f"Mod{i}", "modifier",
-               f"Procedure modifier {i} (e.g. 25, 59, LT, RT).",
-               aliases=(f"modifier {i}", f"modifier{i}", f"mod {i}", f"m{i}"), width=7)
-        for i in range(1, 5))
+    return tuple(_modifier_column(i) for i in range(1, 5))
+
+
+def _extra_modifier_columns() -> tuple[Column, ...]:
+    return tuple(_modifier_column(i) for i in range(5, MAX_MODIFIER_COLUMNS + 1))
 
 
 PRACTICE = TableSchema(
@@ -358,6 +380,7 @@ CLAIMS = TableSchema(
         Column("submitted_on", "Submitted on", "date",
                "Date the claim was sent (blank: not yet sent).",
                aliases=("submitted", "submission date", "billed date", "date billed")),
+        *_extra_modifier_columns(),
     ),
     sheet_aliases=("Charges", "Service Lines", "Claim Lines", "Encounters"),
 )

@@ -91,8 +91,13 @@ INSTRUCTIONS = [
 ]
 
 
-def _table_columns(schema: TableSchema) -> list[Column]:
-    return list(schema.columns)
+def _table_columns(schema: TableSchema, data: pd.DataFrame | None = None) -> list[Column]:
+    """The schema's columns, less those not offered in a template (Mod5-Mod8) unless `data`
+    fills them."""
+    def used(c: Column) -> bool:
+        return data is not None and c.name in data.columns and bool(data[c.name].notna().any())
+
+    return [c for c in schema.columns if c.template or used(c)]
 
 
 def _raw(v: object) -> object:
@@ -163,7 +168,7 @@ def _validation(col: Column, letter: str, payer_ref: str | None) -> DataValidati
 def _write_table(wb: Workbook, schema: TableSchema, data: pd.DataFrame | None,
                  payer_ref: str | None) -> None:
     ws = wb.create_sheet(schema.name)
-    cols = _table_columns(schema)
+    cols = _table_columns(schema, data)
     n = 0 if data is None else len(data)
     for j, col in enumerate(cols):
         ws.column_dimensions[get_column_letter(j + 1)].width = col.display_width

@@ -27,25 +27,36 @@ def fail(exc: ClaimBookError) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
-        out: Path = typer.Option(Path("demo"), "--out", help="Folder for the demo clinic."),
-        claims: int = typer.Option(2000, "--claims", help="Number of claims to generate."),
-        seed: int = typer.Option(42, "--seed", help="Random seed (same seed, same clinic)."),
+        out: Path = typer.Option(Path("demo"), "--out", help="Folder for the demo clinic "
+                                 "(created if needed; must not be a file)."),
+        claims: int = typer.Option(2000, "--claims", min=1,
+                                   help="Number of claims to generate (at least 1)."),
+        seed: int = typer.Option(42, "--seed", min=0, help="Random seed: the same seed and as-of "
+                                 "date give the same clinic."),
         as_of: str = typer.Option(None, "--as-of", help="Date the demo is anchored to "
-                                  "(YYYY-MM-DD, default today)."),
+                                  "(YYYY-MM-DD, default today: another day gives another "
+                                  "clinic for the same seed)."),
         clean: bool = typer.Option(False, "--clean", help="No seeded defects."),
         fast: bool = typer.Option(False, "--fast-format", help="Write the tables as a pickle "
                                   "instead of xlsx (benchmarks at 1M lines)."),
     ) -> None:
-        """Write a synthetic demo clinic workbook with seeded defects and an answer key."""
+        """Write a synthetic demo clinic workbook with seeded defects and an answer key.
+
+        The clinic is deterministic for a seed and as-of date (--as-of defaults to today)."""
         from claimbook.demo import generate
 
         try:
             day = dt.date.fromisoformat(as_of) if as_of else None
         except ValueError:
             fail(ClaimBookError(f"--as-of '{as_of}' is not a date.", "Use YYYY-MM-DD."))
-        with console.status("Generating the demo clinic..."):
-            r = generate(out, claims=claims, seed=seed, defects=not clean, as_of=day,
-                         xlsx=not fast)
+        _check_demo_folder(out)
+        try:
+            with console.status("Generating the demo clinic..."):
+                r = generate(out, claims=claims, seed=seed, defects=not clean, as_of=day,
+                             xlsx=not fast)
+        except OSError as exc:
+            fail(ClaimBookError(f"The demo cannot be written to {out} ({exc.strerror or exc}).",
+                                "Choose another folder with --out."))
         console.print(f"Demo clinic: [bold]{r.workbook if not fast else r.tables_pickle}[/] "
                       f"({r.claims:,} claims, {r.lines:,} service lines, as of {r.as_of})")
         console.print(f"Answer key of seeded defects: {r.answer_key}")
@@ -53,6 +64,13 @@ def register(app: typer.Typer) -> None:
             console.print(f"Demo remittances (835): {len(r.remits)} files in {r.remits[0].parent}")
         if not fast:
             console.print(f"Next: [bold]claimbook run {r.workbook}[/]")
+
+    def _check_demo_folder(out: Path) -> None:
+        blocker = next((p for p in (out, *out.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            fail(ClaimBookError(f"--out {out}: {blocker} is a file, not a folder.",
+                                "Give a folder for the demo clinic (it is created if needed), "
+                                "e.g. --out demo."))
 
     @app.command()
     def new(file: Path = typer.Argument(..., help="Workbook to create (.xlsx)."),

@@ -12,6 +12,7 @@ or column is one WorkbookError naming what is missing and listing what was found
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,6 +38,9 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 NOT_BLANK: dict[str, tuple[str, ...]] = {"Claims": ("patient", "dos_from", "code")}
 HEADER_SCAN_ROWS = 30
+# An 837P service line carries at most 4 modifiers; Claims columns mod1, mod2, ... hold them.
+MOD_SLOTS = 4
+MOD_COLUMN = re.compile(r"mod\d+")
 
 _BAD_RULE = {"date": R.BAD_DATE, "money": R.BAD_NUMBER, "number": R.BAD_NUMBER,
              "int": R.BAD_NUMBER, "percent": R.BAD_NUMBER, "enum": R.BAD_CHOICE,
@@ -326,6 +330,8 @@ def _read_table(schema: TableSchema, sheet: str, rows: Sequence[Sequence], heade
                     frame, blank, R.MISSING_KEY, col,
                     f"{schema.column(col).header} is empty in sheet '{sheet}' row {{_row}}.",
                     sheet=sheet, column=letters.get(col, "")))
+    if schema.name == "Claims":
+        frame = spread_modifiers(frame)
     if schema.name == "Claims" and len(frame):
         frame = _fill_line_numbers(frame)
         frame.attrs["columns"] = letters
@@ -334,6 +340,72 @@ def _read_table(schema: TableSchema, sheet: str, rows: Sequence[Sequence], heade
     change_frame = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame()
     return frame, TableSource(sheet, header_idx + 1, letters, headers), F.concat(finds), \
         change_frame
+
+
+def spread_modifiers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Put a line's modifiers in order into Mod1, Mod2, ...: Mod1 to ModN, and within a cell
+    ('25,59') left to right. Adds `_mod_extra` (how many are beyond the 837P's 4), and for
+    those lines `_mods` (all of them, as read) and `_mod_over` (the column of the 5th)."""
+    cols = [c for c in frame.columns if MOD_COLUMN.fullmatch(str(c))]
+    frame["_mod_extra"] = np.zeros(len(frame), dtype="int64")
+    frame["_mods"] = np.full(len(frame), None, dtype=object)
+    frame["_mod_over"] = np.full(len(frame), None, dtype=object)
+    if not len(frame) or not cols:
+        return frame
+    moves = _lines_to_spread(frame, cols)
+    if moves.any():
+        tokens = _modifier_tokens(frame.loc[moves, cols].astype(object))
+        _fill_modifier_slots(frame, cols, frame.index[moves], tokens)
+        _count_extra_modifiers(frame, tokens)
+    return frame
+
+
+def _lines_to_spread(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Lines with a cell holding several modifiers or a modifier beyond Mod4's column."""
+    moves = np.zeros(len(frame), dtype=bool)
+    for j, c in enumerate(cols):
+        filled = frame[c].notna().to_numpy()
+        if not filled.any():
+            continue
+        if j >= MOD_SLOTS:
+            moves |= filled
+        moves[filled] |= frame[c][filled].astype(str).str.contains(",", regex=False) \
+            .to_numpy(bool)
+    return moves
+
+
+def _modifier_tokens(mods: pd.DataFrame) -> pd.DataFrame:
+    """One row per modifier in reading order: line (frame index), column, modifier, slot
+    (0 = the line's first modifier)."""
+    s = mods.stack().dropna().str.split(",").explode()
+    s = s[s.notna() & s.ne("")]
+    t = pd.DataFrame({"line": s.index.get_level_values(0), "column": s.index.get_level_values(1),
+                      "modifier": s.to_numpy(object)})
+    t["slot"] = t.groupby("line", sort=False).cumcount()
+    return t
+
+
+def _fill_modifier_slots(frame: pd.DataFrame, cols: list[str], rows: pd.Index,
+                         tokens: pd.DataFrame) -> None:
+    for k, c in enumerate(cols):
+        if frame[c].dtype != object:
+            frame[c] = frame[c].astype(object)
+        at = tokens[tokens["slot"].eq(k)]
+        values = pd.Series(at["modifier"].to_numpy(object), index=at["line"]).reindex(rows)
+        frame.loc[rows, c] = values.astype(object).where(values.notna(), None)
+
+
+def _count_extra_modifiers(frame: pd.DataFrame, tokens: pd.DataFrame) -> None:
+    count = tokens.groupby("line")["slot"].max().add(1)
+    extra = (count - MOD_SLOTS).clip(lower=0)
+    extra = extra[extra.gt(0)]
+    if extra.empty:
+        return
+    frame.loc[extra.index, "_mod_extra"] = extra.astype("int64")
+    over = tokens[tokens["line"].isin(extra.index)]
+    frame.loc[extra.index, "_mods"] = over.groupby("line")["modifier"].agg(",".join)
+    fifth = over[over["slot"].eq(MOD_SLOTS)].set_index("line")["column"]
+    frame.loc[fifth.index, "_mod_over"] = fifth
 
 
 def _fill_line_numbers(frame: pd.DataFrame) -> pd.DataFrame:
