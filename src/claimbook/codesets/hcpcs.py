@@ -152,17 +152,16 @@ def span_status(values: Any, dos: Any, spans: Spans) -> Any:
     import pandas as pd
 
     s = pd.Series(values, dtype=object)
-    codes = s.where(s.notna(), "").astype(str)
-    uniq = pd.Index(codes.unique())
+    pos, uniq = pd.factorize(s.to_numpy())  # NA -> -1: the last item, "" (never a code)
+    texts = [*(str(u) for u in uniq), ""]
     k = max((len(v) for v in spans.spans.values()), default=1)
-    lo = np.full((len(uniq), k), np.datetime64("NaT"), dtype="datetime64[D]")
+    lo = np.full((len(texts), k), np.datetime64("NaT"), dtype="datetime64[D]")
     hi = lo.copy()
-    for i, c in enumerate(uniq):
+    for i, c in enumerate(texts):
         for j, (a, b) in enumerate(spans.spans.get(c, ())):
             lo[i, j] = np.datetime64(a)
             hi[i, j] = np.datetime64(b)
-    pos = uniq.get_indexer(codes)
-    known = np.array([c in spans.spans for c in uniq], dtype=bool)[pos]
+    known = np.array([c in spans.spans for c in texts], dtype=bool)[pos]
     d = _dates(dos, s.index).to_numpy().astype("datetime64[D]")[:, None]
     inside = (lo[pos] <= d) & (d <= hi[pos])  # NaT compares False
     return pd.DataFrame({"known": known, "valid": inside.any(axis=1)}, index=s.index)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-YEARS = (2025, 2026, 2027)  # fiscal years with validity data (FY2027: MCE deletions only)
+YEARS = (2025, 2026, 2027)  # fiscal years with validity data (CMS Medicare Code Editor)
 AGE_PROBES = (0, 1, 11, 12, 14, 15, 17, 18, 55, 56, 64, 65, 124)
 
 
@@ -110,3 +110,20 @@ def excludes1() -> list[tuple[str, str, str]]:
 def age_bin(age: int) -> int:
     """Index of the age probe that stands for `age` (the largest probe <= age)."""
     return max(bisect.bisect_right(AGE_PROBES, max(age, 0)) - 1, 0)
+
+
+@lru_cache(maxsize=1)
+def excludes1_index() -> dict[str, list[tuple[str, str]]]:
+    """Code (no dot) -> its Excludes1 ranges (lo, hi), from `excludes1()`."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for code, lo, hi in excludes1():
+        out.setdefault(code, []).append((lo, hi))
+    return out
+
+
+def excludes1_pair(a: str, b: str) -> bool:
+    """True when an Excludes1 note of code `a` or of an ancestor (its 3-7 character prefixes)
+    covers code `b` (both without dots): b, cut to the range's lengths, lies in lo..hi."""
+    ex = excludes1_index()
+    return any(b[:len(lo)] >= lo and b[:len(hi)] <= hi
+               for n in range(3, min(len(a), 7) + 1) for lo, hi in ex.get(a[:n], ()))
