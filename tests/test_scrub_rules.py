@@ -367,3 +367,21 @@ def test_findings_point_at_the_cell_and_rerun_is_identical():
     assert (charge["sheet"], charge["row"], charge["column"]) == ("Claims", 2, "AC")
     assert "cell AC2" in charge["message"]
     assert set(a.columns) == set(F.COLUMNS)
+
+
+# ---------------------------------------------------------------- claim id as sent
+
+
+def test_claim_id_that_changes_in_the_837_is_an_error_naming_the_clash():
+    f = scrub(make_book([line(claim_id="abc_1"), line(claim_id="ABC1", code="36415",
+                                                      charge=15.0, dos_from=D)]))
+    hit = f[f["rule"] == "CLAIM-ID-CHANGED"]
+    assert hit["claim_id"].tolist() == ["abc_1"] and hit["severity"].tolist() == ["error"]
+    msg = hit["message"].iloc[0]
+    assert "would be sent as 'ABC1', the same as claim 'ABC1'" in msg
+    assert hit["row"].tolist() == [2]
+
+
+def test_claim_id_already_in_837_form_is_silent():
+    f = scrub(make_book([line(claim_id="C-2026/001.A")]))
+    assert "CLAIM-ID-CHANGED" not in set(f["rule"])

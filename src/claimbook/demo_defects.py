@@ -483,6 +483,13 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
         L.at[i, "patient"] = other
         s.add(cid, "DUP-CLAIM-ID", "patient")
 
+    with s.step():  # an export that wrote the claim id in lower case: CLM01 would change
+        cid = s.pick(sent=False)
+        low = cid.lower()
+        s.set_claim(cid, claim_id=low)
+        s.used.add(low)
+        s.add(low, "CLAIM-ID-CHANGED", "claim_id")
+
     # ---------------- charges ----------------
     with s.step():
         cid = s.pick(L["code"].eq("80053"))

@@ -103,6 +103,15 @@ DUP_CLAIM_ID = define(
     "A claim id (CLM01) identifies one patient's claim; payments would be posted to the wrong "
     "patient.", "Give each patient's claim its own claim id.")
 
+CLAIM_ID_SENT_AS = define(
+    "CLAIM-ID-CHANGED", "error", DUP, "The claim id is not sent as it is written",
+    "The 837P carries the claim id (CLM01) in upper case, in the X12 basic character set, at "
+    "most 38 characters; the payer's remittance answers with that form, so a claim id that "
+    "changes on the way out cannot be matched back to its claim, and two ids that become the "
+    "same one mix two claims.",
+    "Rename the claim id in the Claims sheet to the form shown (capital letters, digits and "
+    "- . / only), keeping it unique.")
+
 MONEY_NONPOSITIVE = define(
     "MONEY-NONPOSITIVE", "error", MONEY, "Zero or negative charge",
     "Payers reject lines without a positive charge.", "Enter the line's charge.")

@@ -22,11 +22,11 @@ from claimbook.scrub.data import (
     group_ids,
     isin,
 )
-from claimbook.scrub.emit import line_findings
+from claimbook.scrub.emit import claim_findings, line_findings
 
 
 def check(sd: ScrubData) -> list[pd.DataFrame]:
-    return [in_workbook(sd), already_sent(sd), claim_id_reuse(sd)]
+    return [in_workbook(sd), already_sent(sd), claim_id_reuse(sd), claim_id_changed(sd)]
 
 
 def service_rows(sd: ScrubData) -> np.ndarray:
@@ -109,3 +109,26 @@ def claim_id_reuse(sd: ScrubData) -> pd.DataFrame:
         f"{col}{{_row}}) but the claim's first line (row {{first_row}}) is for patient "
         "{first_patient}: one claim id is used for two patients.",
         first_row=first_row, first_patient=sd.line_patient)
+
+
+def claim_id_changed(sd: ScrubData) -> pd.DataFrame:
+    """CLAIM-ID-CHANGED: a claim id the 837P would send in another form (lower case, characters
+    outside the X12 basic set, too long), naming any other claim it would then collide with."""
+    from claimbook.x12.envelope import MAX, clean
+
+    ids = sd.claims["claim_id"].astype(str).reset_index(drop=True)
+    sent = clean(ids, MAX["claim_id"]).astype(str).reset_index(drop=True)
+    changed = (sent != ids).to_numpy()
+    if not changed.any():
+        return F.empty()
+    clash = np.full(len(ids), "", dtype=object)
+    shared = sent.duplicated(keep=False).to_numpy()
+    for out, members in ids[shared].groupby(sent[shared]):  # the few colliding ids only
+        for pos, raw in members.items():
+            rest = ", ".join(f"'{o}'" for o in members if o != raw)
+            clash[pos] = f", the same as claim {rest}" if rest else ""
+    return claim_findings(
+        sd, changed, R.CLAIM_ID_SENT_AS, "claim_id",
+        f"Claim id '{{value}}' (sheet '{sd.sheet}' row {{_row}}) would be sent as "
+        "'{sent}'{clash}: the payer's remittance could not be matched back to it.",
+        sent=sent.to_numpy(dtype=object), clash=clash)
