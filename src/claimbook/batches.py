@@ -29,11 +29,11 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from claimbook import findings as F
-from claimbook.book import Book, PracticeSettings
+from claimbook.book import Book
 from claimbook.errors import ClaimBookError
 from claimbook.ledger import Ledger, current_user
 from claimbook.x12 import envelope as E
-from claimbook.x12.x837 import Controls, render_837, transaction_sets_needed
+from claimbook.x12.x837 import Controls, render_837_files, transaction_sets_needed
 
 DX = [f"dx{i}" for i in range(1, 13)]
 MODS = [f"mod{i}" for i in range(1, 5)]
@@ -92,9 +92,37 @@ class BatchResult:
     dry_run: bool = False
 
 
+_ASCII_SPACE = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"  # what str.strip() removes, besides " ", "\n"
+
+
+def _stripped(uniq: list) -> list:
+    """`str(v).strip()` of each distinct value. When all are ASCII text whose only white
+    space is inner " " (checked on all of them joined), they are returned as they are."""
+    try:
+        joined = "\n".join(uniq)
+    except TypeError:  # not all text
+        return [str(v).strip() for v in uniq]
+    if (joined.isascii() and joined.count("\n") == len(uniq) - 1
+            and not any(c in joined for c in _ASCII_SPACE)
+            and " \n" not in joined and "\n " not in joined
+            and not joined.startswith(" ") and not joined.endswith(" ")):
+        return uniq
+    return [str(v).strip() for v in uniq]
+
+
+def _distinct_text(s: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes (-1 when missing) and the stripped distinct values of a column."""
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, _stripped(uniq.tolist())
+
+
 def _text(s: pd.Series) -> pd.Series:
     """Stripped text of each cell ("" when missing), computed once per distinct value."""
-    return pd.Series(E.map_unique(s, lambda v: str(v).strip()), index=s.index, dtype=object)
+    codes, text = _distinct_text(s)
+    mapped = np.empty(len(text) + 1, dtype=object)
+    mapped[:-1] = text
+    mapped[-1] = ""
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
 
 
 def _held(claim_ids, payer_ids, reason) -> pd.DataFrame:
@@ -135,10 +163,10 @@ def sent_claims(ledger: Ledger | None) -> pd.DataFrame:
 
 def claim_heads(claims: pd.DataFrame) -> pd.DataFrame:
     """The claim-level fields of each claim, taken from its first line (input order kept)."""
-    c = claims.copy()
-    c["claim_id"] = _text(c["claim_id"])
-    c = c[c["claim_id"].ne("")]
-    heads = c.drop_duplicates("claim_id", keep="first").reset_index(drop=True)
+    cid = _text(claims["claim_id"])
+    first = (cid.ne("") & ~cid.duplicated(keep="first")).to_numpy()
+    heads = claims[first].reset_index(drop=True)
+    heads["claim_id"] = cid.to_numpy()[first]
     return heads
 
 
@@ -191,14 +219,24 @@ def _active(cov: pd.DataFrame, dos: pd.Series) -> pd.Series:
     return (start.isna() | (start <= dos)) & (end.isna() | (end >= dos))
 
 
+def _selected_lines(claims: pd.DataFrame, claim_ids: pd.Index) -> pd.DataFrame:
+    """The lines of the selected claims with their claim_pos (place in `claim_ids`), sorted
+    by claim_pos and line number; the table is copied once, in that order."""
+    cid = _text(claims["claim_id"]).to_numpy()
+    pos = pd.Index(claim_ids).get_indexer(cid)
+    rows = np.flatnonzero(pos >= 0)
+    key = pd.DataFrame({"claim_pos": pos[rows],
+                        "line_no": claims["line_no"].iloc[rows].reset_index(drop=True)})
+    rows = rows[key.sort_values(["claim_pos", "line_no"], kind="stable").index.to_numpy()]
+    lines = claims.iloc[rows].reset_index(drop=True)
+    lines["claim_id"] = cid[rows]
+    lines["claim_pos"] = pos[rows].astype("int64")
+    return lines
+
+
 def prepare(book: Book, claim_ids: pd.Index) -> Prepared:
     """Resolve the selected claims into the 837P writer's tables (see x12/x837.py)."""
-    lines = book.get("Claims").copy()
-    lines["claim_id"] = _text(lines["claim_id"])
-    lines = lines[lines["claim_id"].isin(set(claim_ids))]
-    order = pd.Series(np.arange(len(claim_ids)), index=pd.Index(claim_ids))
-    lines = lines.assign(claim_pos=lines["claim_id"].map(order).to_numpy(dtype="int64"))
-    lines = lines.sort_values(["claim_pos", "line_no"], kind="stable").reset_index(drop=True)
+    lines = _selected_lines(book.get("Claims"), claim_ids)
     heads = lines.drop_duplicates("claim_pos", keep="first").reset_index(drop=True)
     for k in ("patient", "payer_id", "rendering_npi", "referring_npi"):
         heads[k] = _text(heads[k])
@@ -301,23 +339,29 @@ def prepare(book: Book, claim_ids: pd.Index) -> Prepared:
     bad = reasons.ne("")
     held = _held(out.loc[bad, "claim_id"], out.loc[bad, "payer_id"], reasons[bad])
     if bad.any():
-        keep = np.flatnonzero(~bad.to_numpy())
-        remap = pd.Series(np.arange(len(keep)), index=keep)
-        out = out.iloc[keep].reset_index(drop=True)
-        wl = wl[wl["claim_pos"].isin(keep)].copy()
-        wl["claim_pos"] = wl["claim_pos"].map(remap).to_numpy(dtype="int64")
-        others = others[others["claim_pos"].isin(keep)].copy()
-        others["claim_pos"] = others["claim_pos"].map(remap).to_numpy(dtype="int64")
+        ok = ~bad.to_numpy()
+        out = out[ok]
+        wl, others = _keep_claims(wl, ok), _keep_claims(others, ok)
     return Prepared(out.reset_index(drop=True), wl.reset_index(drop=True),
                     others.reset_index(drop=True), held)
+
+
+def _keep_claims(frame: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:
+    """The rows of the claims kept (`ok` per claim position), with claim_pos renumbered."""
+    old = frame["claim_pos"].to_numpy(dtype="int64")
+    kept = frame[ok[old]].reset_index(drop=True)
+    kept["claim_pos"] = (np.cumsum(ok) - 1)[old[ok[old]]]
+    return kept
 
 
 def _ndc11(raw: pd.Series) -> pd.Series:
     """NDC as 11 digits (5-4-2): hyphenated 4-4-2/5-3-2/5-4-1 padded, 11 digits kept."""
     from claimbook.normalize import ndc11
 
-    values, _bad = ndc11(raw.reset_index(drop=True))
-    return values.where(values.notna(), "")
+    codes, uniq = pd.factorize(raw.reset_index(drop=True), use_na_sentinel=True)
+    values, _bad = ndc11(pd.Series(uniq, dtype=raw.dtype))  # once per distinct NDC
+    mapped = np.append(values.where(values.notna(), "").to_numpy(dtype=object), "")
+    return pd.Series(mapped[codes], dtype=object)
 
 
 _POINTERS = re.compile(r"\d{1,2}(,\d{1,2}){0,3}")
@@ -333,58 +377,73 @@ def _pointer_range(text: str) -> tuple[int, int]:
 
 def _problems(claims: pd.DataFrame, lines: pd.DataFrame, others: pd.DataFrame) -> pd.Series:
     """Why a claim cannot be written (first problem found), "" when it can."""
-    r = pd.Series("", index=claims.index, dtype=object)
+    r = np.full(len(claims), "", dtype=object)
+    free = np.ones(len(claims), dtype=bool)
 
     def flag(mask, text) -> None:
-        mask = np.asarray(mask, dtype=bool) & r.eq("").to_numpy()
-        r[mask] = text if isinstance(text, str) else np.asarray(text, dtype=object)[mask]
+        """Give the claims in `mask` that have no reason yet `text`: a string, a function of
+        those claims' rows (called only when there are some), or one text per claim."""
+        mask = np.asarray(mask, dtype=bool) & free
+        if not mask.any():
+            return
+        if callable(text):
+            text = np.asarray(text(claims[mask]), dtype=object)
+        elif not isinstance(text, str):
+            text = np.asarray(text, dtype=object)[mask]
+        r[mask] = text
+        free[mask] = False
 
-    blank = lambda s: _text(pd.Series(s, index=claims.index)).eq("")
+    blank = _blank
     flag(_text(claims["filing_indicator"]).eq("09"),
          "Self-pay (filing indicator 09): bill the patient with a statement, not an 837P.")
     flag(blank(claims["payer_name"]) | blank(claims["filing_indicator"]),
-         "Payer " + claims["payer_id"].astype(str) + " is missing from the Payers sheet or has "
-         "no name or filing indicator: complete its row.")
+         lambda c: "Payer " + c["payer_id"].astype(str) + " is missing from the Payers sheet "
+         "or has no name or filing indicator: complete its row.")
     flag(blank(claims["pat_last"]) | claims["pat_dob"].isna() | blank(claims["pat_sex"]),
-         "Patient " + claims["patient"].astype(str) + " is missing from the Patients sheet or "
-         "lacks last name, DOB or sex: complete the row.")
+         lambda c: "Patient " + c["patient"].astype(str) + " is missing from the Patients "
+         "sheet or lacks last name, DOB or sex: complete the row.")
     flag(blank(claims["pat_address"]) | blank(claims["pat_city"]) | blank(claims["pat_state"])
          | blank(claims["pat_zip"]),
-         "Patient " + claims["patient"].astype(str) + " has no full address (Address, City, "
-         "State, ZIP in the Patients sheet).")
+         lambda c: "Patient " + c["patient"].astype(str) + " has no full address (Address, "
+         "City, State, ZIP in the Patients sheet).")
     flag(~claims["has_coverage"].astype(bool) | blank(claims["member_id"]),
-         "No Coverage row with a member id for patient " + claims["patient"].astype(str)
-         + " and payer " + claims["payer_id"].astype(str) + ": add it to the Coverage sheet.")
+         lambda c: "No Coverage row with a member id for patient " + c["patient"].astype(str)
+         + " and payer " + c["payer_id"].astype(str) + ": add it to the Coverage sheet.")
     notself = claims["relationship"].ne("self")
     flag(notself & blank(claims["sub_last"]),
-         "Patient is not the subscriber (relationship " + claims["relationship"].astype(str)
+         lambda c: "Patient is not the subscriber (relationship "
+         + c["relationship"].astype(str)
          + "): fill in Subscriber last/first name in the Coverage sheet.")
     flag(blank(claims["pos"]), "Place of service is blank: fill in POS on the claim's lines.")
     flag(blank(claims["dx1"]), "No diagnosis: fill in Dx1 on the claim's lines.")
-    filled = np.column_stack([~blank(claims[d]).to_numpy() for d in DX])
+    filled = np.column_stack([~blank(claims[d]) for d in DX])
     gap = ((np.cumsum(~filled, axis=1) > 0) & filled).any(axis=1)
     flag(gap, "Diagnoses have a gap (a blank Dx column before a filled one): move them left "
               "so Dx1..DxN are filled in order.")
     rnd = _text(claims["rendering_npi"]).ne("")
     flag(rnd & blank(claims["rendering_last"]),
-         "Rendering NPI " + claims["rendering_npi"].astype(str) + " is not in the Providers "
-         "sheet: add the provider with the name.")
+         lambda c: "Rendering NPI " + c["rendering_npi"].astype(str) + " is not in the "
+         "Providers sheet: add the provider with the name.")
     ref = _text(claims["referring_npi"]).ne("")
     flag(ref & blank(claims["referring_last"]),
-         "Referring NPI " + claims["referring_npi"].astype(str) + " is not in the Providers "
-         "sheet: add the provider with the name.")
+         lambda c: "Referring NPI " + c["referring_npi"].astype(str) + " is not in the "
+         "Providers sheet: add the provider with the name.")
     # line-level: charge, code, date, pointers
     ndx = filled.sum(axis=1)
     ptr = _text(lines["pointers"])
-    pmin = E.map_unique(ptr, lambda v: _pointer_range(v)[0]).astype("int64")
-    pmax = E.map_unique(ptr, lambda v: _pointer_range(v)[1]).astype("int64")
+    codes, uniq = pd.factorize(ptr.to_numpy(dtype=object), use_na_sentinel=True)
+    ranges = np.array([_pointer_range(v) for v in uniq.tolist()] + [(0, 0)],
+                      dtype="int64").reshape(-1, 2)[codes]  # ptr is never missing
+    pmin, pmax = ranges[:, 0], ranges[:, 1]
     line_ndx = ndx[lines["claim_pos"].to_numpy()] if len(lines) else np.zeros(0)
     bad_ptr = (pmin < 1) | (pmax > line_ndx)
     bad_charge = lines["charge_cents"] <= 0
     bad_code = _text(lines["code"]).eq("")
     bad_date = lines["dos_from"].isna()
     bad_ndc = _text(lines["ndc"]).eq("") & _text(lines["ndc_raw"]).ne("")
-    bad_rnd = _text(lines["rendering_npi"]).ne("") & blank(lines["rendering_last"])
+    # aligned on the claims' index as it always was: only the first len(claims) lines count
+    bad_rnd = _text(lines["rendering_npi"]).ne("") & _text(
+        pd.Series(lines["rendering_last"], index=claims.index)).eq("")
     msgs = [(bad_charge, "Line {line} has no positive charge: fill in Charge."),
             (bad_code, "Line {line} has no procedure code."),
             (bad_date, "Line {line} has no date of service."),
@@ -402,7 +461,13 @@ def _problems(claims: pd.DataFrame, lines: pd.DataFrame, others: pd.DataFrame) -
         text[sub["claim_pos"].to_numpy()] = [
             tmpl.format(line=ln, ptr=p) for ln, p in zip(sub["line_no"], ptr[sub.index])]
         flag(text.ne("").to_numpy(), text)
-    return r
+    return pd.Series(r, index=claims.index, dtype=object)
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """Missing or only spaces, per cell (`_text(values) == ""`), once per distinct value."""
+    codes, text = _distinct_text(values)
+    return np.append(np.array([t == "" for t in text], dtype=bool), True)[codes]
 
 
 # -- 3. build ----------------------------------------------------------------------------------
@@ -463,8 +528,16 @@ def build(book: Book, findings: pd.DataFrame, ledger: Ledger | None, out_dir: st
         with ledger.transaction() if record else nullcontext():
             if record:
                 _check_not_sent_meanwhile(ledger, prep.claims)
-            for payer_id, pos in groups:
-                _one_file(prep, payer_id, pos, ledger, opts, now, out, practice, acc)
+            ordered, files = _in_file_order(prep, groups)
+            reserved = [_reserve_file(f, ledger, opts, acc.taken) for f in files]
+            controls = [c for c, _ in reserved]
+            lic = np.concatenate([np.asarray(numbers, dtype="int64") for _, numbers in reserved])
+            ordered.lines["line_control"] = lic.astype(str)
+            texts = render_837_files(ordered.claims, ordered.lines, ordered.others, practice,
+                                     [(f.start, f.end, c) for f, c in zip(files, controls)],
+                                     now, opts.max_claims_per_st)
+            for f, c, text in zip(files, controls, texts):
+                _one_file(f, c, text, ledger, opts, now, out, acc)
             if record:
                 _record(ledger, acc, npi, practice.usage, created_at, user)
     except BaseException:
@@ -505,27 +578,65 @@ class _Collected:
     taken: dict[str, int] = field(default_factory=dict)  # dry-run counter offsets
 
 
-def _one_file(prep: Prepared, payer_id: str, pos: np.ndarray, ledger: Ledger | None,
-              opts: BatchOptions, now: datetime, out: Path, practice: PracticeSettings,
-              acc: _Collected) -> None:
-    """Render, write and collect the ledger rows of one payer's file."""
+@dataclass
+class _File:
+    """One payer's file: rows [start, end) of the claims and [line_start, line_end) of the
+    lines of `prep`, whose claims are in file order (all files share the same `prep`)."""
+
+    payer_id: str
+    prep: Prepared
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+
+    def claims(self) -> pd.DataFrame:
+        return self.prep.claims.iloc[self.start:self.end]
+
+    def lines(self) -> pd.DataFrame:
+        return self.prep.lines.iloc[self.line_start:self.line_end]
+
+
+def _in_file_order(prep: Prepared, groups: list[tuple[str, np.ndarray]]
+                   ) -> tuple[Prepared, list[_File]]:
+    """The claims reordered file after file (lines and other payers follow), and each
+    file's row ranges."""
+    order = np.concatenate([pos for _, pos in groups])
+    new_pos = np.empty(len(order), dtype="int64")
+    new_pos[order] = np.arange(len(order))
+    claims = prep.claims.iloc[order].reset_index(drop=True)
+    lpos = new_pos[prep.lines["claim_pos"].to_numpy(dtype="int64")]
+    lorder = np.argsort(lpos, kind="stable")  # a claim's lines keep their line order
+    lines = prep.lines.iloc[lorder].reset_index(drop=True)
+    lines["claim_pos"] = lpos[lorder]
+    others = prep.others.copy()
+    others["claim_pos"] = new_pos[others["claim_pos"].to_numpy(dtype="int64")]
+    ordered = Prepared(claims, lines, others, prep.held)
+    ends = np.cumsum([len(pos) for _, pos in groups])
+    line_ends = np.searchsorted(lpos[lorder], ends, side="left")
+    return ordered, [_File(payer_id, ordered, int(e - len(pos)), int(e),
+                           int(line_ends[k - 1]) if k else 0, int(line_ends[k]))
+                     for k, ((payer_id, pos), e) in enumerate(zip(groups, ends))]
+
+
+def _reserve_file(f: _File, ledger: Ledger | None, opts: BatchOptions,
+                  taken: dict[str, int]) -> tuple[Controls, list[int]]:
+    """Reserve the file's ISA13, GS06 and ST02s, and its lines' line item control numbers
+    (REF*6R)."""
+    n_st = transaction_sets_needed(f.end - f.start, opts.max_claims_per_st)
+    isa13 = _reserve(ledger, COUNTERS["isa13"], 1, opts.dry_run, taken)[0]
+    gs06 = _reserve(ledger, COUNTERS["gs06"], 1, opts.dry_run, taken)[0]
+    st02 = _reserve(ledger, COUNTERS["st02"], n_st, opts.dry_run, taken)
+    lic = _reserve(ledger, COUNTERS["line"], f.line_end - f.line_start, opts.dry_run, taken)
+    return Controls(isa13, gs06, st02), lic
+
+
+def _one_file(f: _File, controls: Controls, text: str, ledger: Ledger | None,
+              opts: BatchOptions, now: datetime, out: Path, acc: _Collected) -> None:
+    """Write one payer's rendered file and collect its ledger rows."""
     created_at = now.isoformat(timespec="seconds")
-    claims = prep.claims.iloc[pos].reset_index(drop=True)
-    remap = pd.Series(np.arange(len(pos)), index=pos)
-    lines = prep.lines[prep.lines["claim_pos"].isin(pos)].copy()
-    lines["claim_pos"] = lines["claim_pos"].map(remap).to_numpy(dtype="int64")
-    lines = lines.sort_values(["claim_pos", "line_no"], kind="stable")
-    lines = lines.reset_index(drop=True)
-    others = prep.others[prep.others["claim_pos"].isin(pos)].copy()
-    others["claim_pos"] = others["claim_pos"].map(remap).to_numpy(dtype="int64")
-    n_st = transaction_sets_needed(len(claims), opts.max_claims_per_st)
-    isa13 = _reserve(ledger, COUNTERS["isa13"], 1, opts.dry_run, acc.taken)[0]
-    gs06 = _reserve(ledger, COUNTERS["gs06"], 1, opts.dry_run, acc.taken)[0]
-    st02 = _reserve(ledger, COUNTERS["st02"], n_st, opts.dry_run, acc.taken)
-    lic = _reserve(ledger, COUNTERS["line"], len(lines), opts.dry_run, acc.taken)
-    lines["line_control"] = np.asarray(lic, dtype="int64").astype(str)
-    text = render_837(claims, lines, others, practice,
-                      Controls(isa13, gs06, st02), now, opts.max_claims_per_st)
+    payer_id, isa13 = f.payer_id, controls.isa13
+    claims, lines = f.claims(), f.lines()
     batch_id = f"{'DRY-' if opts.dry_run else ''}B{isa13:09d}"
     fname = f"837P_{_safe(payer_id)}_{now:%Y%m%d}_{isa13:09d}.x12"
     path = out / fname
@@ -540,7 +651,7 @@ def _one_file(prep: Prepared, payer_id: str, pos: np.ndarray, ledger: Ledger | N
                  "claims": len(claims), "lines": len(lines),
                  "total_charge": total / 100, "file": fname,
                  "isa13": f"{isa13:09d}", "created": pd.Timestamp(now),
-                 "_gs06": gs06, "_st": (st02[0], st02[-1])})
+                 "_gs06": controls.gs06, "_st": (controls.st02[0], controls.st02[-1])})
     acc.files.append(BatchFile(file=str(path), payer_id=payer_id, claims=len(claims),
                            lines=len(lines), total_charge=total / 100,
                            isa13=f"{isa13:09d}"))
@@ -549,8 +660,8 @@ def _one_file(prep: Prepared, payer_id: str, pos: np.ndarray, ledger: Ledger | N
                                        "submitted": pd.Timestamp(now.date())}))
     if opts.dry_run or ledger is None:
         return  # nothing goes to the ledger
-    ctot = np.bincount(lines["claim_pos"].to_numpy(), weights=cents,
-                       minlength=len(claims)).round().astype("int64")
+    lpos = lines["claim_pos"].to_numpy(dtype="int64") - f.start  # row in this file's claims
+    ctot = np.bincount(lpos, weights=cents, minlength=len(claims)).round().astype("int64")
     acc.subs.append(pd.DataFrame({
         "claim_id": claims["claim_id"].to_numpy(), "batch_id": batch_id,
         "payer_id": payer_id, "patient": claims["patient"].to_numpy(),
@@ -559,7 +670,7 @@ def _one_file(prep: Prepared, payer_id: str, pos: np.ndarray, ledger: Ledger | N
     mods = [_text(lines[m]).to_numpy() for m in MODS]
     modtxt = [":".join(m for m in ms if m) for ms in zip(*mods)]  # as reconcile keys them
     acc.slines.append(pd.DataFrame({
-        "claim_id": claims["claim_id"].to_numpy()[lines["claim_pos"].to_numpy()],
+        "claim_id": claims["claim_id"].to_numpy()[lpos],
         "batch_id": batch_id, "line_no": lines["line_no"].astype("int64").to_numpy(),
         "line_control": lines["line_control"].to_numpy(),
         "patient": lines["patient"].to_numpy(), "dos": _iso(lines["dos_from"]),
