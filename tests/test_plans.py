@@ -139,23 +139,27 @@ def test_cli_plans_on_the_demo_clinic(demo_small, tmp_path):
 
     wb = tmp_path / "clinic.xlsx"
     shutil.copy(demo_small.workbook, wb)
-    plan = pd.DataFrame({"patient": ["P100001", "P100002"], "balance": [100.0, 0.05],
+    # an account the demo itself has no patient payments for (its payments would count too)
+    paying = {str(a) for sheet in ("PatientPayments", "PaymentPlans")
+              for a in pd.read_excel(wb, sheet_name=sheet, engine="calamine")["Account #"]}
+    acct = next(f"P{n}" for n in range(100003, 100300) if f"P{n}" not in paying)
+    plan = pd.DataFrame({"patient": [acct, "P100002"], "balance": [100.0, 0.05],
                          "down_payment": [10.0, None], "installments": [3, 7],
                          "frequency": ["monthly", "weekly"],
                          "start_date": pd.to_datetime(["2026-09-01", "2026-11-26"])})
     append_rows(wb, "PaymentPlans", plan, {
         "patient": "Account #", "balance": "Balance", "down_payment": "Down payment",
         "installments": "Installments", "frequency": "Frequency", "start_date": "Start date"})
-    pay = pd.DataFrame({"patient": ["P100001"], "date": pd.to_datetime(["2026-09-01"]),
+    pay = pd.DataFrame({"patient": [acct], "date": pd.to_datetime(["2026-09-01"]),
                         "amount": [40.0]})
     append_rows(wb, "PatientPayments", pay, {"patient": "Account #", "date": "Date",
                                              "amount": "Amount"})
     r = CliRunner().invoke(app, ["plans", str(wb), "--as-of", AS_OF, "--ledger",
                                  str(tmp_path / "l.sqlite")])
     assert r.exit_code == 0, r.output
-    assert "Missed installments:" in r.output  # the demo's own plans add to P100001's one
+    assert "Missed installments:" in r.output  # the demo's own plans add to this one's one
     ws = load_workbook(tmp_path / "clinic-plans.xlsx", read_only=True)["Plan Schedule"]
-    rows = [row for row in ws.iter_rows(values_only=True) if row and row[0] == "P100001"]
+    rows = [row for row in ws.iter_rows(values_only=True) if row and row[0] == acct]
     # the plan row, then installments 0..3: 10.00 on 09-01, then 30.00 on 10-01, 11-01, 12-01
     assert [row[3] for row in rows[1:]] == [10.0, 30.0, 30.0, 30.0]
     assert [row[6] for row in rows[1:]] == ["paid", "paid", "missed", "upcoming"]

@@ -241,3 +241,49 @@ def test_patient_on_a_plan_gets_the_next_installment_not_a_dunning(clinic, tmp_p
     assert st.loc["P4", "dunning"].startswith("Second notice")
     files = statement_pdf.render(run, b.practice, tmp_path, per_patient=False)
     assert "installment of 32.50 is due 12/05/2026" in _pdf_text(files[0])
+
+
+def test_secondary_payment_leaves_the_patient_only_the_last_payers_share(tmp_path):
+    """Primary pays 88.00 (CO-45 40.00, coinsurance 22.00); the secondary then pays the 22.00,
+    reporting the primary's part as OA-23 128.00: the patient owes nothing."""
+    from claimbook.patient_billing.balances import claim_lines
+
+    lg = Ledger(tmp_path / "ledger.sqlite")
+    b = book(Claims=[line("S1", "P1", "2026-08-10", "99213", 150.0)])
+    remit(lg, "S1", [dict(line_no=1, charge=15000, paid=8800, co=4000, coins=2200)],
+          status="1", trace="PRIM")
+    remit(lg, "S1", [dict(line_no=1, charge=15000, paid=2200, oa=12800)], status="2",
+          trace="SEC")
+    ln = claim_lines(b, lg).iloc[0]
+    assert (ln["ins_paid_c"], ln["adjust_c"], ln["pr_c"]) == (11000, 4000, 0)
+    assert ln["state"] == "remitted"
+    assert statements.build(b, lg, AS_OF).statements.empty
+    # the secondary leaves a copay: only that is the patient's
+    lg2 = Ledger(tmp_path / "ledger2.sqlite")
+    remit(lg2, "S1", [dict(line_no=1, charge=15000, paid=8800, co=4000, coins=2200)],
+          status="1", trace="PRIM")
+    remit(lg2, "S1", [dict(line_no=1, charge=15000, paid=1700, oa=12800, copay=500)],
+          status="2", trace="SEC")
+    ln = claim_lines(b, lg2).iloc[0]
+    assert (ln["ins_paid_c"], ln["pr_c"], ln["copay_c"], ln["coinsurance_c"]) == (
+        10500, 500, 500, 0)
+
+
+def test_claim_forwarded_to_the_next_payer_is_not_billed_to_the_patient(tmp_path):
+    """CLP02 19: processed as primary and forwarded; no secondary on the Coverage sheet."""
+    from claimbook.patient_billing.balances import claim_lines
+
+    lg = Ledger(tmp_path / "ledger.sqlite")
+    b = book(Claims=[line("F1", "P1", "2026-08-10", "99213", 150.0)])
+    remit(lg, "F1", [dict(line_no=1, charge=15000, paid=9000, co=5520, coins=480)],
+          status="19")
+    assert claim_lines(b, lg).iloc[0]["state"] == "secondary"
+    run = statements.build(b, lg, AS_OF)
+    assert run.statements.empty
+    assert run.claims.set_index("claim_id").loc["F1", "status"] == "secondary"
+    # the secondary's answer arrives: now the patient's share is known and billed
+    remit(lg, "F1", [dict(line_no=1, charge=15000, paid=300, oa=14520, coins=180)],
+          status="2")
+    assert claim_lines(b, lg).iloc[0]["state"] == "remitted"
+    st = statements.build(b, lg, AS_OF).statements
+    assert st["patient"].tolist() == ["P1"]

@@ -9,7 +9,9 @@ per distinct code, and Excludes1 once per distinct diagnosis list and code pair.
 Performance notes (1,000,000 lines in a few seconds): the working Claims frame keeps no
 `attrs` (pandas deep-copies them on every operation; the column letters travel in `_Run`),
 object columns stay object (no `.astype(str)`, whose python-backed str dtype is slow), and
-each column is factorized at most once per run.
+each column is factorized at most once per run. Dx1-Dx12 are factorized together into one
+int matrix, so line-vs-claim comparisons and per-claim lookups run on integers, and patient
+ages are worked out only for entries whose code has an age or sex edit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -74,9 +77,16 @@ def _row_groups(columns: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray
     """Distinct rows of integer code columns (-1 allowed): per row its group number (in
     order of first appearance) and the position of each group's first row."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
+    bound = 1  # key < bound: columns are packed into one int64 until it would overflow
     for col, size in zip(columns, sizes, strict=True):
-        if size:  # a column that is NA throughout splits nothing
-            key = pd.factorize(key * (size + 1) + col + 1)[0]
+        if not size:  # a column that is NA throughout splits nothing
+            continue
+        if bound * (size + 1) >= 1 << 62:
+            key = pd.factorize(key)[0]
+            bound = int(key.max(initial=0)) + 1
+        key = key * (size + 1) + col + 1
+        bound *= size + 1
+    key = pd.factorize(key)[0]
     return key, _first_rows(key)
 
 
@@ -96,6 +106,11 @@ class _Run:
 
     def col(self, field: str) -> str:
         return self.letters.get(field, "")
+
+    @cached_property
+    def contiguous(self) -> bool:
+        """Every claim's lines are consecutive (the usual layout)."""
+        return bool(len(self.cid)) and bool((np.diff(self.cid) >= 0).all())
 
 
 def _start(book: Book) -> _Run:
@@ -141,76 +156,116 @@ class _Dx:
     claim: np.ndarray  # claim number
     k: np.ndarray  # slot 1-12
     code: np.ndarray  # index into the distinct codes below
-    value: np.ndarray  # the code as entered (object)
+    uniq: np.ndarray  # distinct codes of the table as entered (object)
     nodot: np.ndarray  # distinct codes as text without dots
     idx: np.ndarray  # distinct codes: row in the ICD table, -1 when unknown
 
+    def value(self, i: np.ndarray | int) -> np.ndarray | object:
+        """The code of Dx entry (or entries) `i` as entered."""
+        return self.uniq[self.code[i]]
 
-def _claim_dx(run: _Run) -> _Dx:
+
+@dataclass
+class _Cells:
+    """The Dx cells of every line, numbered by one factorize over all filled cells."""
+
+    slots: np.ndarray  # the Dx slots (0-based) filled on some line
+    codes: np.ndarray  # those slots x lines, int32: index into uniq, -1 for an empty cell
+    uniq: np.ndarray  # the distinct codes as entered (object)
+
+
+def _dx_cells(run: _Run) -> _Cells:
+    """Dx1-Dx12 of every line as integer codes (compared and looked up as ints from here on)."""
+    slots = np.array([j for j in range(len(DX)) if not run.dx_na[:, j].all()], dtype=np.int64)
+    filled = np.ascontiguousarray(~run.dx_na[:, slots].T)
+    values = np.concatenate([np.zeros(0, dtype=object)]
+                            + [run.claims[DX[j]].to_numpy(object)[f]
+                               for j, f in zip(slots, filled, strict=True)])
+    found, uniq = pd.factorize(values)
+    codes = np.full(filled.shape, -1, dtype=np.int32)
+    codes[filled] = found
+    return _Cells(slots=slots, codes=codes, uniq=np.asarray(uniq, dtype=object))
+
+
+def _per_claim(run: _Run, ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+    """`ufunc` reduced over each claim's lines (reduceat when every claim's lines are
+    consecutive, the usual layout; ufunc.at otherwise)."""
+    if run.contiguous:
+        return ufunc.reduceat(values, run.first)
+    out = np.zeros(len(run.first), dtype=values.dtype)
+    ufunc.at(out, run.cid, values)
+    return out
+
+
+def _claim_dx(run: _Run, cells: _Cells) -> _Dx:
     """The Dx entries, each distinct code looked up in the ICD table once."""
-    filled = ~run.dx_na[run.first]
-    slot, claim = np.nonzero(filled.T)
-    value = np.concatenate([run.claims[c].to_numpy(object)[run.first][filled[:, j]]
-                            for j, c in enumerate(DX)])
-    code, uniq = pd.factorize(value)
-    nodot = np.array([str(u).replace(".", "") for u in uniq], dtype=object)
+    at_first = cells.codes[:, run.first]
+    row, claim = np.nonzero(at_first >= 0)
+    nodot = np.array([str(u).replace(".", "") for u in cells.uniq], dtype=object)
     idx = icd_table().pandas_index().get_indexer(nodot) if len(nodot) else np.zeros(0, int)
-    return _Dx(claim=claim, k=slot + 1, code=code, value=value, nodot=nodot, idx=idx)
+    return _Dx(claim=claim, k=cells.slots[row] + 1, code=at_first[row, claim],
+               uniq=cells.uniq, nodot=nodot, idx=idx)
 
 
-def _fiscal_years(dos: pd.Series) -> np.ndarray:
-    d = pd.to_datetime(dos)
-    fy = (d.dt.year + (d.dt.month >= 10).astype(int)).fillna(YEARS[-1]).astype(int)
-    return fy.to_numpy()
+def _claim_dos(run: _Run) -> np.ndarray:
+    """Each claim's date of service (its first line's DOS) as datetime64, NaT when unknown."""
+    return pd.to_datetime(run.claims["dos_from"].iloc[run.first]).to_numpy()
 
 
-def _dx_none(run: _Run) -> pd.DataFrame:
+def _fiscal_years(dos: np.ndarray) -> np.ndarray:
+    """The fiscal year of each DOS (FY n starts on Oct 1 of year n - 1, and Oct 1 + 92 days is
+    Jan 1), the latest year when unknown."""
+    year = pd.DatetimeIndex(dos + np.timedelta64(92, "D")).year.to_numpy()
+    return np.where(np.isnat(dos), YEARS[-1], year).astype(int)
+
+
+def _dx_none(run: _Run, ptr: dict[str, np.ndarray]) -> pd.DataFrame:
     """DX-NONE: claims whose lines have no diagnosis at all."""
-    any_dx = ~run.dx_na.all(axis=1)
-    has_dx = np.bincount(run.cid, weights=any_dx, minlength=len(run.first)) > 0
-    none = run.claims.iloc[run.first[~has_dx]]
+    has_dx = _per_claim(run, np.logical_or, ptr["has_dx"])
+    none = run.first[~has_dx]
     if not len(none):
         return F.empty()
-    return F.from_mask(none, np.ones(len(none), bool), R.DX_NONE, "dx1",
-                       "Claim {claim_id} has no diagnosis (row {_row}).",
-                       sheet=run.sheet, column=run.col("dx1"))
+    return _line_findings(run, none, R.DX_NONE, "dx1", "Claim {claim_id} has no diagnosis "
+                          "(row {_row}).")
 
 
-def _dx_inconsistent(run: _Run) -> pd.DataFrame:
+def _line_findings(run: _Run, lines: np.ndarray, rule: str, field: str, message: str,
+                   value: list | None = None) -> pd.DataFrame:
+    """`F.from_mask` on just the flagged lines (no pass over the whole table)."""
+    sub = run.claims.iloc[lines]
+    return F.from_mask(sub, np.ones(len(sub), bool), rule, field, message,
+                       value=None if value is None else pd.Series(value, index=sub.index),
+                       sheet=run.sheet, column=run.col(field))
+
+
+def _dx_inconsistent(run: _Run, cells: _Cells) -> pd.DataFrame:
     """DX-INCONSISTENT: a line whose Dx1-Dx12 differ from its claim's first line."""
-    claims = run.claims
     first_pos = run.first[run.cid]
-    later = first_pos != np.arange(len(claims))  # not the claim's first line
-    diff = np.zeros(len(claims), dtype=bool)
-    for j, c in enumerate(DX):
-        na = run.dx_na[:, j]
-        na_first = na[first_pos]
-        diff |= na != na_first
-        both = np.flatnonzero(later & ~na & ~na_first)
-        if len(both):
-            v = claims[c].to_numpy(object)
-            diff[both] |= v[both] != v[first_pos[both]]
-    if not diff.any():
+    diff = np.zeros(len(first_pos), dtype=bool)
+    for slot in cells.codes:  # an empty cell (-1) equals only another empty one
+        diff |= slot != slot[first_pos]
+    lines = np.flatnonzero(diff)
+    if not len(lines):
         return F.empty()
-    shown = claims.loc[diff, DX].astype(object).where(claims.loc[diff, DX].notna(), "")
-    key = pd.Series("", index=claims.index, dtype=object)
-    key[diff] = shown.agg(" ".join, axis=1).str.split().str.join(" ")
-    return F.from_mask(
-        claims, diff, R.DX_INCONSISTENT, "dx1",
+    shown = np.append(cells.uniq, "")[cells.codes[:, lines]]  # -1 -> ""
+    key = [" ".join(" ".join(row).split()) for row in shown.T]
+    return _line_findings(
+        run, lines, R.DX_INCONSISTENT, "dx1",
         "Line {line_no} of claim {claim_id} (row {_row}) lists other diagnoses than the "
-        "claim's first line.", value=key, sheet=run.sheet, column=run.col("dx1"))
+        "claim's first line.", value=key)
 
 
 def _diagnoses(run: _Run, ptr: dict[str, np.ndarray]) -> pd.DataFrame:
-    finds = [_dx_none(run), _dx_inconsistent(run)]
-    dx = _claim_dx(run)
+    cells = _dx_cells(run)
+    finds = [_dx_none(run, ptr), _dx_inconsistent(run, cells)]
+    dx = _claim_dx(run, cells)
     if not len(dx.claim):
         return F.concat(finds)
-    fy_claim = _fiscal_years(run.claims["dos_from"].iloc[run.first])
-    validity, ok = _icd_validity(run, dx, fy_claim)
+    dos = _claim_dos(run)
+    validity, ok = _icd_validity(run, dx, _fiscal_years(dos), dos)
     finds.append(validity)
     finds.append(_first_listed(run, dx, ok))
-    finds.append(_age_sex(run, dx, ok))
+    finds.append(_age_sex(run, dx, ok, dos))
     finds.append(_excludes(run, dx, ok))
     finds.append(_unused(run, dx, ptr))
     return F.concat(finds)
@@ -231,13 +286,13 @@ def _dx_findings(run: _Run, dx: _Dx, rows: list[tuple[int, str, str]]) -> pd.Dat
             "sheet": run.sheet, "row": run.claims["_row"].iloc[lines].to_numpy(),
             "column": np.array([run.col(s) for s in slots], dtype=object),
             "rule": rule, "severity": F.rulebook.get(rule).severity,
-            "field": np.array(slots, dtype=object), "value": dx.value[sel],
+            "field": np.array(slots, dtype=object), "value": dx.value(sel),
             "message": np.array([m for _, r, m in rows if r == rule], dtype=object),
             "fix": F.rulebook.get(rule).fix}))
     return F.concat(frames)
 
 
-def _icd_validity(run: _Run, dx: _Dx, fy_claim: np.ndarray
+def _icd_validity(run: _Run, dx: _Dx, fy_claim: np.ndarray, dos: np.ndarray
                   ) -> tuple[pd.DataFrame, np.ndarray]:
     """ICD-UNKNOWN, ICD-7TH, ICD-DATE, ICD-HEADER; and per entry: billable on its DOS."""
     t = icd_table()
@@ -245,15 +300,14 @@ def _icd_validity(run: _Run, dx: _Dx, fy_claim: np.ndarray
     safe_u = np.where(known_u, dx.idx, 0)
     bill_u = np.stack([np.frombuffer(bytes(t.billable[y]), dtype=np.uint8)[safe_u]
                        for y in YEARS]).astype(bool) & known_u  # years x distinct codes
-    fy = fy_claim[dx.claim]
-    col = np.clip(fy, YEARS[0], YEARS[-1])
-    billable_now = bill_u[np.searchsorted(YEARS, col), dx.code]
-    dos = run.claims["dos_from"].to_numpy()[run.first]
+    fy = fy_claim
+    col = np.clip(fy, YEARS[0], YEARS[-1])  # per claim: the year with validity data used
+    billable_now = bill_u[np.searchsorted(YEARS, col)[dx.claim], dx.code]
     under_of = _memo(t.billable_under)
     seventh = _memo(t.needs_seventh)
     rows = []
     for i in np.flatnonzero(~billable_now):
-        u = dx.code[i]
+        u, c = dx.code[i], dx.claim[i]
         code = dx.nodot[u]
         shown = _dot(code)
         slot = DX[dx.k[i] - 1].upper()
@@ -265,18 +319,18 @@ def _icd_validity(run: _Run, dx: _Dx, fy_claim: np.ndarray
                 rows.append((i, R.ICD_UNKNOWN, f"{shown} in {slot} is not an ICD-10-CM code."))
         elif bill_u[:, u].any():
             years = [f"FY{y}" for y, b in zip(YEARS, bill_u[:, u], strict=True) if b]
-            under = [c for c in under_of(code, int(col[i])) if c != code]
-            now = (f" In FY{fy[i]} it is a heading: use one of the {len(under)} codes "
+            under = [c for c in under_of(code, int(col[c])) if c != code]
+            now = (f" In FY{fy[c]} it is a heading: use one of the {len(under)} codes "
                    f"under it (e.g. {_dot(under[0])})." if under else "")
             rows.append((i, R.ICD_DATE, (f"{shown} in {slot} is not valid on the date of "
-                         f"service {pd.Timestamp(dos[dx.claim[i]]).date()} (FY{fy[i]}); it is "
+                         f"service {pd.Timestamp(dos[c]).date()} (FY{fy[c]}); it is "
                          f"valid in {', '.join(years)}.{now}")))
         elif seventh(code):
-            under = under_of(code, int(col[i]))
+            under = under_of(code, int(col[c]))
             rows.append((i, R.ICD_7TH, (f"{shown} in {slot} needs a 7th character, e.g. "
                          f"{_dot(under[0]) if under else shown + 'A'}.")))
         else:
-            under = under_of(code, int(col[i]))
+            under = under_of(code, int(col[c]))
             ex = " and ".join(_dot(c) for c in under[:2])
             rows.append((i, R.ICD_HEADER, (f"{shown} in {slot} is a category header, not "
                          f"billable: {len(under)} billable codes sit under it (e.g. {ex}).")))
@@ -301,89 +355,121 @@ def _first_listed(run: _Run, dx: _Dx, ok: np.ndarray) -> pd.DataFrame:
     ext_u = full_match(dx.nodot, r"[VWXY].*")
     first = np.flatnonzero(ok & (dx.k == 1))
     rows = [(int(i), R.ICD_MANIFESTATION_FIRST,
-             (f"{dx.value[i]} in DX1 is a manifestation code ('code first' the underlying "
+             (f"{dx.value(i)} in DX1 is a manifestation code ('code first' the underlying "
               "condition); it may not be listed first.")) for i in first[man_u[dx.code[first]]
                                                                          .astype(bool)]]
     rows += [(int(i), R.ICD_EXTERNAL_FIRST,
-              (f"{dx.value[i]} in DX1 is an external-cause code (V00-Y99); it may never be the "
+              (f"{dx.value(i)} in DX1 is an external-cause code (V00-Y99); it may never be the "
                "first-listed diagnosis.")) for i in first[ext_u[dx.code[first]]]]
     return _dx_findings(run, dx, rows)
 
 
-def _patient_ages(run: _Run, p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per claim: has an age, the age on the DOS (0 when unknown) and the patient's sex."""
-    pat, uniq = pd.factorize(run.claims["patient"].iloc[run.first], use_na_sentinel=False)
+def _patient_ages(run: _Run, p: pd.DataFrame, claim: np.ndarray, dos: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per claim in `claim`: has an age, the age on the DOS (0 when unknown) and the
+    patient's sex (object: "M", "F", other or NaN)."""
+    patient = run.claims["patient"].to_numpy(object)[run.first[claim]]
+    pat, uniq = pd.factorize(patient, use_na_sentinel=False)
     u = pd.Series(uniq, dtype=object)
     dob = pd.Series(pd.to_datetime(u.map(p["dob"])).to_numpy()[pat])
-    sex = u.map(p["sex"]).to_numpy()[pat]  # object: "M", "F", other or NaN
-    dos = pd.to_datetime(run.claims["dos_from"].iloc[run.first]).reset_index(drop=True)
-    age = (dos.dt.year - dob.dt.year - ((dos.dt.month * 100 + dos.dt.day)
-                                        < (dob.dt.month * 100 + dob.dt.day)).astype(int))
+    sex = u.map(p["sex"]).to_numpy()[pat]
+    d = pd.Series(dos[claim])
+    age = (d.dt.year - dob.dt.year - ((d.dt.month * 100 + d.dt.day)
+                                      < (dob.dt.month * 100 + dob.dt.day)).astype(int))
     has_age = (age.notna() & (age >= 0)).to_numpy()
     return has_age, age.fillna(0).clip(lower=0).astype(int).to_numpy(), sex
 
 
-def _age_sex(run: _Run, dx: _Dx, ok: np.ndarray) -> pd.DataFrame:
-    """ICD-AGE (CMS Medicare Code Editor ages, maternity 12-55) and ICD-SEX."""
+def _age_sex_codes(dx: _Dx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct code: its MCE age mask (bit per AGE_PROBES bin, 0 = no age data), a
+    maternity code, and its sex ("M", "F" or "")."""
+    mask = np.frombuffer(icd_table().age_mask.tobytes(), dtype=np.uint16)[np.maximum(dx.idx, 0)]
+    one_sex = sex_of(pd.Series(dx.nodot, dtype=object)).to_numpy()  # CMS MCE + ch. 15
+    return mask, full_match(dx.nodot, r"O.*"), one_sex
+
+
+def _age_sex(run: _Run, dx: _Dx, ok: np.ndarray, dos: np.ndarray) -> pd.DataFrame:
+    """ICD-AGE (CMS Medicare Code Editor ages, maternity 12-55) and ICD-SEX, for the billable
+    entries whose code has an age or sex edit (the patient is looked up for those only)."""
     pats = run.book.get("Patients")
     if not ok.any() or pats.empty:
         return F.empty()
-    t = icd_table()
-    has_age, age, sex = _patient_ages(run, pats.drop_duplicates("account")
-                                      .set_index("account"))
-    sel = np.flatnonzero(ok)
+    mask_u, mat_u, sex_u = _age_sex_codes(dx)
+    every_age = (1 << len(AGE_PROBES)) - 1
+    edited_u = ((mask_u != 0) & ((mask_u & every_age) != every_age)) | mat_u \
+        | (sex_u == "F") | (sex_u == "M")
+    sel = np.flatnonzero(ok & edited_u[dx.code])
+    if not len(sel):
+        return F.empty()
     claim, code = dx.claim[sel], dx.code[sel]
-    a = age[claim]
+    has_age, a, sex = _patient_ages(run, pats.drop_duplicates("account").set_index("account"),
+                                    claim, dos)
     bins = np.searchsorted(np.array(AGE_PROBES), a, side="right") - 1
-    mask = np.frombuffer(t.age_mask.tobytes(), dtype=np.uint16)[np.maximum(dx.idx, 0)][code]
+    mask = mask_u[code]
     # mask 0: no age data (codes valid only in an earlier year): no age edit
     allowed = ((mask >> bins) & 1).astype(bool) | (mask == 0)
-    mat_bad = full_match(dx.nodot, r"O.*")[code] & ((a < 12) | (a > 55))
-    age_bad = has_age[claim] & (~allowed | mat_bad)
+    mat_bad = mat_u[code] & ((a < 12) | (a > 55))
+    age_bad = has_age & (~allowed | mat_bad)
     rows = []
     for j in np.flatnonzero(age_bad):
         i = sel[j]
         why = ("maternity codes apply to ages 12-55" if mat_bad[j]
                else "the code's age range (CMS Medicare Code Editor) excludes this age")
-        rows.append((i, R.ICD_AGE, (f"{dx.value[i]} in {DX[dx.k[i] - 1].upper()} conflicts "
+        rows.append((i, R.ICD_AGE, (f"{dx.value(i)} in {DX[dx.k[i] - 1].upper()} conflicts "
                      f"with the patient's age {a[j]} on the date of service: {why}.")))
-    one_sex = sex_of(pd.Series(dx.nodot, dtype=object)).to_numpy()  # CMS MCE + ch. 15
-    female, male = (one_sex == "F")[code], (one_sex == "M")[code]
-    s_male, s_female = (sex == "M")[claim], (sex == "F")[claim]
+    female, male = (sex_u == "F")[code], (sex_u == "M")[code]
+    s_male, s_female = sex == "M", sex == "F"
     sex_bad = (female & s_male) | (male & s_female)
     for j in np.flatnonzero(sex_bad):
         i = sel[j]
-        rows.append((i, R.ICD_SEX, (f"{dx.value[i]} in {DX[dx.k[i] - 1].upper()} is a "
+        rows.append((i, R.ICD_SEX, (f"{dx.value(i)} in {DX[dx.k[i] - 1].upper()} is a "
                      f"{'female' if female[j] else 'male'}-only diagnosis but the patient's "
                      f"sex is {'M' if s_male[j] else 'F'} (Patients sheet).")))
     return _dx_findings(run, dx, rows)
 
 
+def _billable_lists(run: _Run, dx: _Dx, ok: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The claims with 2+ billable Dx entries, the slots (0-based) those entries use, and their
+    codes as a slots x claims int32 matrix (-1: slot empty or not billable)."""
+    per_claim = np.bincount(dx.claim[ok], minlength=len(run.first))
+    is_multi = per_claim > 1
+    sel = np.flatnonzero(ok & is_multi[dx.claim])
+    multi = np.flatnonzero(is_multi)
+    row = (np.cumsum(is_multi) - 1)[dx.claim[sel]]  # position in multi
+    slot = dx.k[sel] - 1
+    slots = np.flatnonzero(np.bincount(slot, minlength=len(DX)))
+    codes = np.full((len(slots), len(multi)), -1, dtype=np.int32)
+    codes[np.searchsorted(slots, slot), row] = dx.code[sel]
+    return multi, slots, codes
+
+
 def _excludes(run: _Run, dx: _Dx, ok: np.ndarray) -> pd.DataFrame:
     """ICD-EXCLUDES1: computed once per distinct diagnosis list (billable codes by slot) and
     distinct code pair, then copied to the claims with that list."""
-    sel = np.flatnonzero(ok)
-    sel = sel[np.bincount(dx.claim[sel], minlength=len(run.first))[dx.claim[sel]] > 1]
-    if not len(sel):
+    multi, slots, codes = _billable_lists(run, dx, ok)
+    if not len(multi):
         return F.empty()
-    _, row = np.unique(dx.claim[sel], return_inverse=True)  # claims with 2+ billable codes
-    codes = np.full((row.max() + 1, len(DX)), -1, dtype=np.int64)
-    codes[row, dx.k[sel] - 1] = dx.code[sel]
-    entry = np.full(codes.shape, -1, dtype=np.int64)
-    entry[row, dx.k[sel] - 1] = sel
-    n = len(dx.nodot)
-    group, reps = _row_groups(list(codes.T), [n if (c >= 0).any() else 0 for c in codes.T])
-    lists = codes[reps]
-    hits = _excludes_hits(lists, dx.nodot)  # (list, first slot, second slot), 0-based slots
+    group, reps = _row_groups(list(codes), [len(dx.nodot)] * len(slots))
+    lists = np.full((len(reps), len(DX)), -1, dtype=np.int64)
+    lists[:, slots] = codes[:, reps].T
+    hits = _excludes_hits(lists, dx.nodot)  # (list, first slot, second slot), 0-based
     if not len(hits):
         return F.empty()
-    order = np.argsort(group, kind="stable")
-    starts = np.searchsorted(group[order], np.arange(len(reps) + 1))
-    rows = []
+    pairs: dict[int, list[tuple[int, int]]] = {}
     for g, a, b in hits:
-        for m in order[starts[g]:starts[g + 1]]:
-            i, other = entry[m, b], dx.value[entry[m, a]]
-            rows.append((int(i), R.ICD_EXCLUDES1, (f"{dx.value[i]} (DX{b + 1}) and {other} "
+        pairs.setdefault(g, []).append((a, b))
+    hit_group = np.zeros(len(reps), dtype=bool)
+    hit_group[list(pairs)] = True
+    # Dx entries come slot-major, claims ascending: entry of (slot, claim) by binary search
+    members = np.flatnonzero(hit_group[group])
+    key = (dx.k - 1) * len(run.first) + dx.claim
+    entries = key.searchsorted(np.arange(len(DX)) * len(run.first) + multi[members, None])
+    rows = []
+    for m, entry in zip(members, entries, strict=True):
+        for a, b in pairs[group[m]]:
+            i, other = entry[b], dx.value(entry[a])
+            rows.append((int(i), R.ICD_EXCLUDES1, (f"{dx.value(i)} (DX{b + 1}) and {other} "
                          f"(DX{a + 1}) form an Excludes1 pair: they may not be reported "
                          "together.")))
     rows.sort()  # in Dx entry order, like the other diagnosis findings
@@ -413,14 +499,11 @@ def _excludes_hits(lists: np.ndarray, nodot: np.ndarray) -> list[tuple[int, int,
 def _unused(run: _Run, dx: _Dx, ptr: dict[str, np.ndarray]) -> pd.DataFrame:
     """DX-UNUSED: a diagnosis slot no line of its claim points to (claims with readable
     pointers only; a claim without any is PTR-NONE)."""
-    n_claims = len(run.first)
-    used = np.zeros(n_claims, dtype=np.int64)
-    np.bitwise_or.at(used, run.cid, np.where(ptr["readable"], ptr["used"], 0))
-    has_ptr = np.zeros(n_claims, dtype=bool)
-    np.logical_or.at(has_ptr, run.cid, ptr["readable"])
+    used = _per_claim(run, np.bitwise_or, np.where(ptr["readable"], ptr["used"], 0))
+    has_ptr = _per_claim(run, np.logical_or, ptr["readable"])
     unused = has_ptr[dx.claim] & ((used[dx.claim] >> (dx.k - 1)) & 1 == 0)
     claim_id = run.claims["claim_id"].to_numpy()
-    rows = [(i, R.DX_UNUSED, (f"{dx.value[i]} in {DX[dx.k[i] - 1].upper()} of claim "
+    rows = [(i, R.DX_UNUSED, (f"{dx.value(i)} in {DX[dx.k[i] - 1].upper()} of claim "
              f"{claim_id[run.first[dx.claim[i]]]} is not pointed to by any service line."))
             for i in np.flatnonzero(unused)]
     return _dx_findings(run, dx, rows)

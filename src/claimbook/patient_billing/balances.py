@@ -25,62 +25,104 @@ from claimbook.patient_billing.money import cents
 
 PR_PARTS = ["deductible_c", "coinsurance_c", "copay_c", "other_pr_c"]
 LINE_COLS = ["ins_paid_c", "adjust_c", *PR_PARTS]
-SECONDARY_DONE = ("2", "20")  # processed as secondary (and forwarded)
+LEVEL = {"2": 2, "20": 2, "3": 3, "21": 3}  # payer order of a CLP02 status; others: 1
+FORWARDED = ("19", "20", "21")  # processed and forwarded to the next payer
 
 
 def _empty_claim_sums() -> pd.DataFrame:
     return pd.DataFrame({
         "claim_id": pd.Series(dtype=object), "cp_paid": pd.Series(dtype="int64"),
         "cp_pr": pd.Series(dtype="int64"), "cp_charge": pd.Series(dtype="int64"),
-        "postings": pd.Series(dtype="int64"), "secondary_done": pd.Series(dtype="int64"),
-        "remit_date": pd.Series(dtype="datetime64[ns]")})
+        "postings": pd.Series(dtype="int64"), "forwarded": pd.Series(dtype=bool),
+        "last_level": pd.Series(dtype="int64"), "remit_date": pd.Series(dtype="datetime64[ns]")})
 
 
-def ledger_claims(ledger: Ledger | None) -> pd.DataFrame:
-    """Per claim: net paid, net patient responsibility, net number of postings, first date."""
-    if ledger is None:
-        return _empty_claim_sums()
+def _postings(ledger: Ledger) -> pd.DataFrame:
+    """Every claim payment with its payer level and whether it belongs to the claim's last
+    payer (`at_last`): the one whose patient responsibility is the patient's.
+
+    A reversal (CLP02 = 22) takes the level of the posting it reverses, so the pair nets out
+    at that level; `in_force` marks postings neither reversing nor reversed.
+    """
     sql = """
-        SELECT cp.claim_id AS claim_id,
-               SUM(cp.paid_cents) AS cp_paid,
-               SUM(cp.patient_resp_cents) AS cp_pr,
-               SUM(cp.charge_cents) AS cp_charge,
-               SUM(CASE WHEN cp.status = '22' THEN -1 ELSE 1 END) AS postings,
-               SUM(CASE WHEN cp.status IN ('2', '20') THEN 1 ELSE 0 END) AS secondary_done,
-               MIN(COALESCE(NULLIF(r.payment_date, ''), substr(cp.posted_at, 1, 10)))
-                   AS remit_date
+        SELECT cp.id AS id, cp.claim_id AS claim_id, cp.status AS status,
+               cp.charge_cents AS charge, cp.paid_cents AS paid,
+               cp.patient_resp_cents AS pr, cp.reversed_by AS reversed_by,
+               COALESCE(NULLIF(r.payment_date, ''), substr(cp.posted_at, 1, 10)) AS remit_date
         FROM claim_payments cp LEFT JOIN remittances r ON r.remit_id = cp.remit_id
-        WHERE cp.claim_id IS NOT NULL
-        GROUP BY cp.claim_id"""
+        WHERE cp.claim_id IS NOT NULL"""
     f = pd.read_sql_query(sql, ledger.conn)
-    if f.empty:
-        return _empty_claim_sums()
     f["claim_id"] = f["claim_id"].astype(str)
-    f["remit_date"] = pd.to_datetime(f["remit_date"], errors="coerce", format="mixed")
+    f["status"] = f["status"].astype(str)
+    level = f["status"].map(LEVEL).fillna(1).astype("int64")
+    rev = f["reversed_by"].notna()
+    of_reversal = pd.Series(level[rev].to_numpy(), index=f.loc[rev, "reversed_by"].astype(
+        "int64").to_numpy())
+    of_reversal = of_reversal[~of_reversal.index.duplicated()]
+    is_rev = f["status"].eq("22")
+    level = level.where(~is_rev, f["id"].map(of_reversal).fillna(1).astype("int64"))
+    f["level"] = level
+    f["in_force"] = ~is_rev & ~rev
+    last = f["level"].where(f["in_force"]).groupby(f["claim_id"]).transform("max").fillna(1)
+    f["at_last"] = f["level"].eq(last)
     return f
 
 
-def ledger_lines(ledger: Ledger | None) -> pd.DataFrame:
-    """Per (claim, line): net paid, adjustments and patient-responsibility parts in cents."""
-    cols = ["claim_id", "line_no", *LINE_COLS]
+def ledger_claims(ledger: Ledger | None) -> pd.DataFrame:
+    """Per claim: net paid (every payer), the last payer's net patient responsibility and
+    charge, net number of postings, forwarded-and-waiting flag, first remittance date."""
     if ledger is None:
-        return pd.DataFrame({c: pd.Series(dtype=object if c == "claim_id" else "int64")
-                             for c in cols})
+        return _empty_claim_sums()
+    f = _postings(ledger)
+    if f.empty:
+        return _empty_claim_sums()
+    last = f["at_last"]
+    g = f.assign(pr_last=f["pr"].where(last, 0), charge_last=f["charge"].where(last, 0),
+                 n=np.where(f["status"].eq("22"), -1, 1),
+                 fwd=f["in_force"] & last & f["status"].isin(FORWARDED),
+                 answered=f["level"].where(f["in_force"], 0)).groupby("claim_id")
+    out = pd.DataFrame({
+        "cp_paid": g["paid"].sum(), "cp_pr": g["pr_last"].sum(),
+        "cp_charge": g["charge_last"].sum(), "postings": g["n"].sum(),
+        "forwarded": g["fwd"].any(), "last_level": g["answered"].max(),
+        "remit_date": g["remit_date"].min()}).reset_index()
+    out["remit_date"] = pd.to_datetime(out["remit_date"], errors="coerce", format="mixed")
+    return out
+
+
+def ledger_lines(ledger: Ledger | None) -> pd.DataFrame:
+    """Per (claim, line): net paid (every payer), adjustments and the last payer's
+    patient-responsibility parts, in cents.
+
+    A later payer's OA adjustments report what the earlier payer already settled (CARC 23),
+    so only the first payer's OA adjustments count as write-offs.
+    """
+    cols = ["claim_id", "line_no", *LINE_COLS]
+    empty = pd.DataFrame({c: pd.Series(dtype=object if c == "claim_id" else "int64")
+                          for c in cols})
+    if ledger is None:
+        return empty
     sql = """
-        SELECT COALESCE(lp.claim_id, cp.claim_id) AS claim_id, lp.line_no AS line_no,
-               SUM(lp.paid_cents) AS ins_paid_c,
-               SUM(lp.contractual_cents + lp.other_adj_cents) AS adjust_c,
-               SUM(lp.deductible_cents) AS deductible_c,
-               SUM(lp.coinsurance_cents) AS coinsurance_c,
-               SUM(lp.copay_cents) AS copay_c,
-               SUM(lp.other_pr_cents) AS other_pr_c
+        SELECT lp.claim_payment_id AS cp_id, COALESCE(lp.claim_id, cp.claim_id) AS claim_id,
+               lp.line_no AS line_no, lp.paid_cents AS ins_paid_c,
+               lp.contractual_cents AS contractual, lp.other_adj_cents AS other_adj,
+               lp.deductible_cents AS deductible_c, lp.coinsurance_cents AS coinsurance_c,
+               lp.copay_cents AS copay_c, lp.other_pr_cents AS other_pr_c
         FROM line_payments lp JOIN claim_payments cp ON cp.id = lp.claim_payment_id
-        WHERE COALESCE(lp.claim_id, cp.claim_id) IS NOT NULL AND lp.line_no IS NOT NULL
-        GROUP BY 1, 2"""
+        WHERE COALESCE(lp.claim_id, cp.claim_id) IS NOT NULL AND lp.line_no IS NOT NULL"""
     f = pd.read_sql_query(sql, ledger.conn)
+    if f.empty:
+        return empty
+    post = _postings(ledger).set_index("id")
+    level = f["cp_id"].map(post["level"]).fillna(1)
+    last = f["cp_id"].map(post["at_last"]).fillna(True).astype(bool)
+    f["adjust_c"] = f["contractual"] + f["other_adj"].where(level.eq(1), 0)
+    for c in PR_PARTS:
+        f[c] = f[c].where(last, 0)
     f["claim_id"] = f["claim_id"].astype(str)
     f["line_no"] = f["line_no"].astype("int64")
-    return f[cols]
+    out = f.groupby(["claim_id", "line_no"], as_index=False)[LINE_COLS].sum()
+    return out[cols]
 
 
 def _active_secondary(book: Book, lines: pd.DataFrame) -> pd.Series:
@@ -144,11 +186,17 @@ def claim_lines(book: Book, ledger: Ledger | None) -> pd.DataFrame:
     lines["pr_c"] = lines[PR_PARTS].sum(axis=1).astype("int64")
     remitted = has_cp & lines["postings"].fillna(0).gt(0)
     claim_pr = lines.groupby("claim_id")["pr_c"].transform("sum")
-    secondary = (remitted & lines["secondary_done"].fillna(0).eq(0) & claim_pr.gt(0)
-                 & _active_secondary(book, lines).groupby(lines["claim_id"]).transform("any"))
+    forwarded = lines["forwarded"].fillna(False).astype(bool)
+    # waiting on the next payer: the payer said it forwarded the claim (19/20/21), or only the
+    # primary answered and the patient has secondary coverage on the DOS
+    only_primary = lines["last_level"].fillna(1).le(1)
+    secondary = remitted & (forwarded | (
+        only_primary & claim_pr.gt(0)
+        & _active_secondary(book, lines).groupby(lines["claim_id"]).transform("any")))
     lines["state"] = np.where(~remitted, "waiting", np.where(secondary, "secondary", "remitted"))
     lines["remit_date"] = pd.to_datetime(lines["remit_date"]).fillna(lines["dos"])
-    return lines.drop(columns=["cp_paid", "cp_pr", "cp_charge", "postings", "secondary_done"])
+    return lines.drop(columns=["cp_paid", "cp_pr", "cp_charge", "postings", "forwarded",
+                               "last_level"])
 
 
 def claim_totals(lines: pd.DataFrame) -> pd.DataFrame:
