@@ -15,7 +15,7 @@ from claimbook.book import Book
 from claimbook.ledger import Ledger
 from claimbook.reconcile import exceptions as X
 from claimbook.reconcile import match, postings
-from claimbook.reconcile.post import PostResult, post
+from claimbook.reconcile.post import PostResult, already_posted, post
 from claimbook.x12.x835 import Era
 
 
@@ -37,6 +37,9 @@ def self_pay_payers(book: Book) -> set[str]:
 def import_era(book: Book, era: Era, ledger: Ledger,
                texts: dict[str, str] | None = None) -> PostResult:
     """Match and post `era` (only what is not posted yet)."""
+    done = already_posted(era, ledger)
+    if done is not None:  # a re-import: nothing to match or post
+        return done
     before = postings.load_light(ledger)
     claims = match.known_claims(book, before["submissions"])
     lines = match.known_lines(book, before["submitted_lines"])

@@ -112,7 +112,7 @@ def orphan_reversals(p: Postings) -> pd.DataFrame:
             next_action="Ask the payer which payment the reversal undoes; the difference "
                         "stays on the claim.",
             source=off["file"] + " trace " + off["trace"]))
-    rev = rev[~rev["id"].isin(set(linked["reversed_by"]))]
+    rev = rev[~rev["id"].isin(linked["reversed_by"])]
     if rev.empty:
         return pd.concat(frames, ignore_index=True) if frames else empty()
     frames.append(_frame(
@@ -131,10 +131,9 @@ def line_problems(book: Book, p: Postings, settings: PracticeSettings) -> pd.Dat
     cur = latest(p.claims)
     if cur.empty:
         return empty()
-    ids = set(cur["id"])
-    adj = p.adjustments[p.adjustments["claim_payment_id"].isin(ids)]
+    adj = p.adjustments[p.adjustments["claim_payment_id"].isin(cur["id"])]
     den = adj[adj["category"].eq("denial")]
-    ln = p.lines[p.lines["claim_payment_id"].isin(ids)].copy()
+    ln = p.lines[p.lines["claim_payment_id"].isin(cur["id"])].copy()
     frames = []
     # claim-level denials (claims with no service lines, or claim-level CAS)
     cden = den[den["line_payment_id"].isna()]
@@ -177,7 +176,8 @@ def line_problems(book: Book, p: Postings, settings: PracticeSettings) -> pd.Dat
         paid = ln[ln["status"].isin(["1", "19"]) & ln["denied_cents"].eq(0)
                   & ln["claim_id"].notna() & ln["charge_cents"].gt(0)].copy()
         if len(paid) and book.has("FeeSchedule"):
-            first_mod = paid["modifiers"].fillna("").str.split(":").str[0]
+            mods = paid["modifiers"].fillna("")
+            first_mod = mods.map({m: m.split(":")[0] for m in pd.unique(mods)})  # a few lists
             contract = fee_lookup(book.get("FeeSchedule"), paid["payer_id"], paid["code"],
                                   first_mod) * paid["units"].fillna(1.0).clip(lower=1.0)
             pr = paid[["deductible_cents", "coinsurance_cents", "copay_cents",

@@ -109,8 +109,7 @@ def match_claims(era: Era, claims: pd.DataFrame, coverage: pd.DataFrame,
     rc["claim_id"] = pd.Series(None, index=rc.index, dtype=object)
     rc["matched_by"] = pd.Series(None, index=rc.index, dtype=object)
 
-    ids = set(claims["claim_id"])
-    hit = rc["remit_claim_id"].isin(ids)
+    hit = rc["remit_claim_id"].isin(claims["claim_id"])
     rc.loc[hit, "claim_id"] = rc.loc[hit, "remit_claim_id"]
     rc.loc[hit, "matched_by"] = BY_CLAIM_ID
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from claimbook.ledger import Ledger, current_user, now_iso
+from claimbook.reconcile.postings import query
 from claimbook.x12.x835 import Era
 
 
@@ -34,10 +35,10 @@ def _none(frame: pd.DataFrame) -> list[tuple]:
     cols = []
     for c in frame.columns:
         s = frame[c]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            v = s.dt.strftime("%Y-%m-%d").to_numpy(dtype=object, copy=True)
-            v[s.isna().to_numpy()] = None
-            cols.append(v.tolist())
+        if pd.api.types.is_datetime64_any_dtype(s):  # a few distinct dates: format each once
+            codes, uniq = pd.factorize(s)
+            text = np.append(uniq.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
+            cols.append(text[codes].tolist())  # code -1 (NaT) -> the None at the end
         elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
             cols.append(s.tolist())
         else:
@@ -48,9 +49,8 @@ def _none(frame: pd.DataFrame) -> list[tuple]:
 
 
 def posted_remittances(ledger: Ledger) -> pd.DataFrame:
-    return pd.read_sql_query(
-        "SELECT remit_id, payer_key, payer_name, trace, paid_cents, file, posted_at "
-        "FROM remittances", ledger.conn)
+    return query(ledger, "SELECT remit_id, payer_key, payer_name, trace, paid_cents, file, "
+                 "posted_at FROM remittances")
 
 
 def find_duplicates(era: Era, ledger: Ledger) -> tuple[pd.Series, pd.DataFrame]:
@@ -80,6 +80,18 @@ def find_duplicates(era: Era, ledger: Ledger) -> tuple[pd.Series, pd.DataFrame]:
     return pd.Series(~(in_ledger | repeat), index=t.index), report
 
 
+def _nothing_new(era: Era, todo: pd.Series, dups: pd.DataFrame) -> PostResult:
+    txn = era.transactions[todo.to_numpy()]
+    return PostResult(txn.assign(remit_id=pd.Series(dtype="int64")), dups)
+
+
+def already_posted(era: Era, ledger: Ledger) -> PostResult | None:
+    """The import's result when every remittance of `era` is posted already (else None), so
+    that a re-import skips matching."""
+    todo, dups = find_duplicates(era, ledger)
+    return None if todo.any() else _nothing_new(era, todo, dups)
+
+
 def _max_id(ledger: Ledger, table: str, col: str = "id") -> int:
     return int(ledger.conn.execute(f"SELECT COALESCE(MAX({col}), 0) FROM {table}").fetchone()[0])
 
@@ -99,17 +111,29 @@ def _group_sums(adj: pd.DataFrame, key: str) -> pd.DataFrame:
     sums = np.bincount(pos * 6 + code, weights=adj["amount_cents"].to_numpy(dtype="float64"),
                        minlength=len(keys) * 6).reshape(len(keys), 6)
     out = pd.DataFrame(sums.round().astype("int64"), index=keys, columns=list(BUCKETS))
-    label = g + "-" + r  # object arrays: one C-level loop
-    firsts = pd.DataFrame({"k": pos, "c": label}).drop_duplicates()
-    rank = firsts.groupby("k").cumcount().to_numpy()
-    joined = np.full(len(keys), None, dtype=object)
-    for n in range(int(rank.max()) + 1 if len(rank) else 0):  # a handful of codes per line
-        sel = firsts[rank == n]
-        k = sel["k"].to_numpy()
-        c = sel["c"].to_numpy(dtype=object)
-        joined[k] = c if n == 0 else joined[k] + "," + c
-    out["carc"] = joined
+    out["carc"] = _carc_lists(pos, len(keys), g, r)
     return out
+
+
+def _carc_lists(pos: np.ndarray, n_keys: int, g: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Per key (`pos` of each row): its distinct 'group-reason' codes in first-seen order,
+    joined 'CO-45,PR-3' (None for a key without rows). Codes are compared as integers and
+    spelled once per distinct code."""
+    gi, gu = pd.factorize(g)
+    ri, ru = pd.factorize(r)
+    pair = gi.astype(np.int64) * len(ru) + ri
+    first = ~pd.Series(pos.astype(np.int64) * (len(gu) * len(ru)) + pair).duplicated().to_numpy()
+    k_all, p_first = pos[first], pair[first]
+    distinct, which = np.unique(p_first, return_inverse=True)
+    spelled = (gu[distinct // len(ru)].astype(object) + "-"
+               + ru[distinct % len(ru)].astype(object))[which]
+    rank = pd.Series(k_all).groupby(k_all).cumcount().to_numpy()
+    joined = np.full(n_keys, None, dtype=object)
+    for n in range(int(rank.max()) + 1 if len(rank) else 0):  # a handful of codes per line
+        sel = rank == n
+        k, c = k_all[sel], spelled[sel]
+        joined[k] = c if n == 0 else joined[k] + "," + c
+    return joined
 
 
 def post(era: Era, claims: pd.DataFrame, lines: pd.DataFrame, ledger: Ledger,
@@ -135,9 +159,9 @@ def post(era: Era, claims: pd.DataFrame, lines: pd.DataFrame, ledger: Ledger,
 def _post(era: Era, claims: pd.DataFrame, lines: pd.DataFrame, ledger: Ledger,
           texts: dict[str, str] | None) -> PostResult:
     todo, dups = find_duplicates(era, ledger)
+    if not todo.any():
+        return _nothing_new(era, todo, dups)
     txn = era.transactions[todo.to_numpy()]
-    if txn.empty:
-        return PostResult(txn.assign(remit_id=pd.Series(dtype="int64")), dups)
     keys = set(txn["txn_key"])
     rc = era.claims[era.claims["txn_key"].isin(keys)].merge(claims, on="claim_key", how="left")
     rl = era.lines[era.lines["txn_key"].isin(keys)].merge(

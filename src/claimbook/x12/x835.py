@@ -20,12 +20,13 @@ from __future__ import annotations
 import gc
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from claimbook.errors import X12Error
-from claimbook.x12.tokens import detect_delimiters
+from claimbook.x12.tokens import Delimiters, detect_delimiters
 
 CLAIM_STATUS = {
     "1": "processed as primary",
@@ -41,6 +42,7 @@ CLAIM_STATUS = {
 }
 FORWARDED = ("19", "20", "21", "23")
 CAS_GROUPS = ("CO", "PR", "OA", "PI", "CR")
+CAS_ELEMENTS = {i: f"CAS{i:02d}" for i in range(1, 22)}  # names for error messages
 
 TRANSACTION_COLUMNS = [
     "txn_key", "file", "isa13", "gs06", "st02", "segment", "payer_name", "payer_id", "payer_key",
@@ -82,12 +84,18 @@ class Era:
         return self.imbalances.empty
 
 
+@lru_cache(maxsize=1 << 16)
+def _cents(text: str) -> int:
+    """Amount text to cents, remembered: a remittance repeats few distinct amounts."""
+    return round(float(text) * 100)
+
+
 def cents(text: str, file: str = "", segment: int = 0, element: str = "") -> int:
     """'125.5' -> 12550; a bad amount raises X12Error naming file, segment and element."""
     if not text:
         return 0
     try:
-        return round(float(text) * 100)
+        return _cents(text)
     except ValueError:
         raise X12Error(f"{file}: segment {segment} ({element}) holds {text!r}, expected an "
                        "amount such as 125.00.",
@@ -111,13 +119,33 @@ def _units(value: float | None) -> float:
     return 1.0 if value is None else value
 
 
+@lru_cache(maxsize=1 << 14)
 def _date(text: str) -> pd.Timestamp | None:
+    """CCYYMMDD -> Timestamp (None when not a date), remembered: few distinct dates per file."""
     if len(text) == 8 and text.isdigit():
         try:
             return pd.Timestamp(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             return None
     return None
+
+
+def split_segments(text: str, file: str) -> tuple[list[str], Delimiters]:
+    """The file's segments (blank ones dropped, so index + 1 is the segment number) and its
+    delimiters; a text that does not start with a valid ISA raises X12Error naming the file."""
+    start = text.find("ISA")
+    if start < 0 or text[:start].strip():
+        raise X12Error(f"{file}: not an X12 file (it does not begin with ISA).",
+                       "Check that you picked the 835 remittance file.")
+    try:
+        d = detect_delimiters(text)
+    except X12Error as exc:
+        raise X12Error(f"{file}: {exc.message}", exc.fix) from None
+    ss = d.segment
+    body = text[start:]
+    if ss not in "\r\n" and ("\n" in body or "\r" in body):
+        body = body.replace("\r", "").replace("\n", "")  # line breaks after each ~
+    return [raw for raw in body.split(ss) if raw and not raw.isspace()], d
 
 
 class _Reader:
@@ -135,31 +163,21 @@ class _Reader:
 
     def read(self, text: str, file: str) -> None:
         self.file = file
-        start = text.find("ISA")
-        if start < 0 or text[:start].strip():
-            raise X12Error(f"{file}: not an X12 file (it does not begin with ISA).",
-                           "Check that you picked the 835 remittance file.")
-        try:
-            d = detect_delimiters(text)
-        except X12Error as exc:
-            raise X12Error(f"{file}: {exc.message}", exc.fix) from None
-        es, cs, ss = d.element, d.component, d.segment
-        body = text[start:]
-        if ss not in "\r\n" and ("\n" in body or "\r" in body):
-            body = body.replace("\r", "").replace("\n", "")  # line breaks after each ~
-        raw_segments = body.split(ss)
+        raw_segments, d = split_segments(text, file)
+        es, cs = d.element, d.component
         txn = claim = line = None
         isa13 = gs06 = None
         st_start = 0
         n = 0
         o = self.out
         k = self.keys
+        ids: dict[str, str] = {}  # segment id as written -> as compared (' clp' -> 'CLP')
         for raw in raw_segments:
-            if not raw or raw.isspace():
-                continue
             n += 1
             el = raw.split(es)
-            sid = el[0].lstrip().upper()
+            sid = ids.get(el[0])
+            if sid is None:
+                sid = ids[el[0]] = el[0].lstrip().upper()
             if sid == "CAS":
                 if claim is None:
                     raise self.fail(n, sid, "comes before any CLP; expected CLP first")
@@ -174,10 +192,10 @@ class _Reader:
                     if not reason:
                         continue
                     amt = cents(el[i + 1] if i + 1 < len(el) else "", file, n,
-                                f"CAS{i + 1:02d}")
+                                CAS_ELEMENTS[i + 1])
                     qty = el[i + 2] if i + 2 < len(el) else ""
                     o["adj"].append((claim[0], lk, txn["txn_key"], n, grp, reason, amt,
-                                     number(qty, file, n, f"CAS{i + 2:02d}") if qty else None))
+                                     number(qty, file, n, CAS_ELEMENTS[i + 2]) if qty else None))
                     amount_sum += amt
                 if line is not None:
                     line[-1] += amount_sum
