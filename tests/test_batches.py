@@ -149,13 +149,14 @@ def test_missing_practice_settings_name_the_setting(tmp_path):
 
 
 def test_stage_adds_the_batches_sheet_and_claim_batches(tmp_path):
-    from claimbook.pipeline import RunContext
-    from claimbook.stages import batch as stage
+    from claimbook.pipeline import RunContext, run_stages
 
     book = make_book([line("G1"), line("G2", payer_id="BCBS1"), line("H1", submitted_on="2026-01-02")])
     ctx = RunContext(book=book, as_of=pd.Timestamp("2026-02-01"),
-                     ledger=Ledger(tmp_path / "l.sqlite"), out_dir=tmp_path)
-    stage.STAGE.run(ctx)
+                     ledger=Ledger(tmp_path / "l.sqlite"), out_dir=tmp_path,
+                     options={"include_warnings": True})  # G2: secondary, primary not paid
+    run_stages(ctx, only={"validate", "scrub", "batch"})
+    assert not ctx.errors, ctx.errors
     sheet = ctx.results["Batches"]
     files = sheet.sections[0].frame
     assert list(files.columns) == ["Batch ID", "Payer ID", "Payer", "Claims", "Lines",

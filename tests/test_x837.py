@@ -242,3 +242,99 @@ def test_isa_is_fixed_width():
     isa = E.isa(env)
     assert len(isa) == 106 and isa[3] == "*" and isa[82] == "^" and isa[104] == ":"
     assert "*000000042*0*P*:~" in isa
+
+
+def test_secondary_claim_carries_the_primary_remittance(tmp_path):
+    """A primary ERA posted to the ledger, then the secondary claim: 2320 CAS + AMT*D, and per
+    line 2430 SVD, CAS and DTP*573; pyx12 reports no error and the amounts balance."""
+    import pandas as pd
+
+    from claimbook.demo_remits import RClaim, RLine
+    from claimbook.reconcile import reconcile
+    from claimbook.x12.x835 import parse_text
+    from tests.test_reconcile_support import era_text
+
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    lines = [{"line_no": 1, "mod1": "25"}, {"line_no": 2, "code": "36415", "charge": 20.0}]
+    primary = make_book([line("PRI1", **kw) for kw in lines])
+    B.build(primary, F.empty(), ledger, tmp_path / "out", now=datetime(2026, 1, 10, 9))
+    era = era_text([RClaim("PRI1", "1", 14500, 8900, 2500, "ICN9", adjustments=[
+        ("CO", "253", 100)], lines=[
+        RLine("99213", 12500, 8000, [("CO", "45", 2500), ("PR", "3", 2000)], modifiers=("25",),
+              dos="20260105"),
+        RLine("36415", 2000, 1000, [("CO", "45", 500), ("PR", "2", 500)], dos="20260105")])],
+        payer="AETNA1")
+    reconcile(primary, parse_text(era, "p.835"), ledger, pd.Timestamp("2026-02-01"),
+              {"p.835": era})
+    secondary = make_book([line("SEC1", payer_id="BCBS1", **kw) for kw in lines])
+    res = B.build(secondary, F.empty(), ledger, tmp_path / "out", now=NOW)
+    (f,) = res.files
+    assert x12_errors(f.file) == []
+    _assert_totals(_segs(f.file))
+    text = Path(f.file).read_text()
+    assert ("SBR*P*18*G1******CI~CAS*CO*253*1~AMT*D*89~OI***Y*P**Y~"
+            "NM1*IL*1*TESTPERSON*ALEX****MI*W100~NM1*PR*2*AETNA TEST*****PI*AETNA1~LX*1~") in text
+    assert ("REF*6R*3~SVD*AETNA1*80*HC:99213:25**1~CAS*CO*45*25~CAS*PR*3*20~"
+            "DTP*573*D8*20260105~LX*2~") in text
+    assert "SVD*AETNA1*10*HC:36415**1~CAS*CO*45*5~CAS*PR*2*5~DTP*573*D8*20260105~SE*" in text
+    # CLM02 - claim CAS - line CAS = AMT*D; per line SV102 - CAS = SVD02
+    assert 145 - 1 - (25 + 20 + 5 + 5) == 89
+
+
+def _primary_then_secondary(tmp_path, rclaim, *, reverse: bool = False,
+                            lines: list[dict] | None = None):
+    """PRI2 sent to Aetna, its ERA (`rclaim`) posted (and reversed), then SEC2 to BCBS1
+    (both with `lines`, default one office visit)."""
+    import pandas as pd
+
+    from claimbook.demo_remits import RClaim
+    from claimbook.reconcile import reconcile
+    from claimbook.x12.x835 import parse_text
+    from tests.test_reconcile_support import era_text
+
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    lines = lines or [{}]
+    primary = make_book([line("PRI2", **kw) for kw in lines])
+    B.build(primary, F.empty(), ledger, tmp_path / "out", now=datetime(2026, 1, 10, 9))
+    eras = [era_text([rclaim], trace="T1", payer="AETNA1")]
+    if reverse:
+        eras.append(era_text([RClaim("PRI2", "22", -rclaim.charge, -rclaim.paid,
+                                     adjustments=[(g, r, -a) for g, r, a in rclaim.adjustments])],
+                             trace="T2", isa=6, payer="AETNA1"))
+    for i, era in enumerate(eras):
+        reconcile(primary, parse_text(era, f"{i}.835"), ledger, pd.Timestamp("2026-02-01"),
+                  {f"{i}.835": era})
+    secondary = make_book([line("SEC2", payer_id="BCBS1", **kw) for kw in lines])
+    res = B.build(secondary, F.empty(), ledger, tmp_path / "out", now=NOW)
+    (f,) = res.files
+    assert x12_errors(f.file) == []
+    return Path(f.file).read_text()
+
+
+def test_secondary_claim_with_a_claim_level_only_remittance(tmp_path):
+    from claimbook.demo_remits import RClaim
+
+    text = _primary_then_secondary(tmp_path, RClaim("PRI2", "1", 12500, 10000, 0, "ICN8",
+                                                    adjustments=[("CO", "45", 2500)]))
+    assert "SBR*P*18*G1******CI~CAS*CO*45*25~AMT*D*100~OI***Y*P**Y~" in text
+    assert "NM1*PR*2*AETNA TEST*****PI*AETNA1~DTP*573*D8*20260105~LX*1~" in text
+    assert "SVD*" not in text
+
+
+def test_a_line_whose_modifier_the_primary_dropped_still_gets_its_2430(tmp_path):
+    from claimbook.demo_remits import RClaim, RLine
+
+    text = _primary_then_secondary(tmp_path, RClaim("PRI2", "1", 12500, 10000, 0, "ICN8", lines=[
+        RLine("99213", 12500, 10000, [("CO", "45", 2500)], dos="20260105")]),
+        lines=[{"mod1": "25"}])
+    assert "SV1*HC:99213:25*125*" in text
+    assert "SVD*AETNA1*100*HC:99213**1~CAS*CO*45*25~DTP*573*D8*20260105~" in text
+
+
+def test_a_reversed_primary_payment_is_not_sent_to_the_secondary(tmp_path):
+    from claimbook.demo_remits import RClaim
+
+    text = _primary_then_secondary(tmp_path, RClaim("PRI2", "1", 12500, 10000, 0, "ICN8",
+                                                    adjustments=[("CO", "45", 2500)]),
+                                   reverse=True)
+    assert "AMT*D" not in text and "CAS*" not in text and "DTP*573" not in text

@@ -1,17 +1,19 @@
 """Claim batches: which claims go out, grouped into 837P files, recorded in the ledger.
 
-1. `select` decides per claim: ready (no error finding; with `include_warnings` also claims
-   whose worst finding is a warning), not sent before (ledger `submissions`, or the
-   `submitted_on` cell filled by another system), except corrections (frequency 7/8 with the
-   original payer claim number) not yet sent as such.
+1. `select` decides per claim: ready as the Claim Status sheet counts it (no error finding,
+   and no claim-less error on the Practice sheet, which holds every claim; with
+   `include_warnings` also claims whose worst finding is a warning), not sent before (ledger
+   `submissions`, or the `submitted_on` cell filled by another system), except corrections
+   (frequency 7/8 with the original payer claim number) not yet sent as such.
 2. `prepare` resolves each claim's payer, coverage (SBR P/S/T), subscriber, patient, other
-   payers and providers into the flat tables the 837P writer takes; a claim missing what the
-   file needs is held back with a reason.
-3. `build` groups claims per payer (receiver) and billing provider, one file each, at most
-   `max_claims_per_st` claims per ST, reserves ISA13/GS06/ST02 (= BHT03) and the line item
-   control numbers (REF*6R) in one ledger transaction, writes the files and records batches,
-   submissions and submitted lines. `dry_run` writes to a temporary folder and leaves the
-   ledger untouched.
+   payers and providers into the flat tables the 837P writer takes, and (`prior_cob`) the
+   posted remittance of the payer ahead of the billed one on secondary claims; a claim
+   missing what the file needs is held back with a reason.
+3. `build` groups claims per payer (receiver) only: the one billing provider is the Practice
+   sheet's. At most `max_claims_per_st` claims per ST; it reserves ISA13/GS06/ST02 (= BHT03)
+   and the line item control numbers (REF*6R) in one ledger transaction, writes the files and
+   records batches, submissions and submitted lines. `dry_run` writes to a temporary folder
+   and leaves the ledger untouched.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from claimbook import findings as F
 from claimbook.book import Book
+from claimbook.claim_status import claim_status, global_counts
 from claimbook.errors import ClaimBookError
 from claimbook.ledger import Ledger, current_user
 from claimbook.x12 import envelope as E
-from claimbook.x12.x837 import Controls, render_837_files, transaction_sets_needed
+from claimbook.x12.x837 import Cob, Controls, render_837_files, transaction_sets_needed
 
 DX = [f"dx{i}" for i in range(1, 13)]
 MODS = [f"mod{i}" for i in range(1, 5)]
@@ -80,6 +82,7 @@ class Prepared:
     lines: pd.DataFrame
     others: pd.DataFrame
     held: pd.DataFrame
+    cob: Cob | None = None  # prior payers' adjudication of secondary claims (2320/2430)
 
 
 @dataclass
@@ -170,14 +173,45 @@ def claim_heads(claims: pd.DataFrame) -> pd.DataFrame:
     return heads
 
 
+def _severity(claims: pd.DataFrame, ids: pd.Series, findings: pd.DataFrame | None,
+              practice_sheet: str) -> tuple[pd.Series, pd.Series]:
+    """Per claim in `ids`: its worst severity as the Claim Status sheet counts it ("error",
+    "warning" or ""), and whether it has an error of its own (not only a Practice one)."""
+    blank = pd.Series("", index=ids.index, dtype=object)
+    if findings is None or findings.empty:
+        return blank, blank.ne("")
+    st = claim_status(findings, claims, practice_sheet).set_index("claim_id")
+    errors = ids.map(st["errors"]).fillna(0)
+    own = errors > global_counts(findings, practice_sheet)["error"]
+    worst = blank.mask(ids.map(st["warnings"]).fillna(0).gt(0), "warning")
+    return worst.mask(errors.gt(0), "error"), own
+
+
+def _practice_reason(findings: pd.DataFrame | None, practice_sheet: str) -> str:
+    """Why a Practice-sheet error holds every claim ("" when there is none)."""
+    if findings is None or findings.empty:
+        return ""
+    n = global_counts(findings, practice_sheet)["error"]
+    if not n:
+        return ""
+    f = findings[findings["claim_id"].isna() | findings["claim_id"].astype(str).eq("")]
+    f = f[f["sheet"].isin({practice_sheet, "Practice"}) & f["severity"].eq("error")]
+    example = f" (e.g. {str(f['message'].iloc[0]).rstrip('.')})" if len(f) else ""
+    return (f"The {practice_sheet} sheet has {n} error(s){example}; the billing provider data "
+            "goes on every claim, so every claim is held: fix it (see the Findings sheet) and "
+            "run the batch again.")
+
+
 def select(claims: pd.DataFrame, findings: pd.DataFrame, ledger: Ledger | None,
-           include_warnings: bool = False) -> tuple[pd.Index, pd.DataFrame]:
-    """Claim ids to send, and the claims held back with the reason (HELD_COLUMNS)."""
+           include_warnings: bool = False, practice_sheet: str = "Practice"
+           ) -> tuple[pd.Index, pd.DataFrame]:
+    """Claim ids to send, and the claims held back with the reason (HELD_COLUMNS).
+
+    Readiness is the Claim Status sheet's (`claim_status`): an error in the Practice sheet
+    that names no claim holds every claim."""
     heads = claim_heads(claims)
     ids = heads["claim_id"]
-    worst = F.worst_by_claim(findings) if findings is not None and len(findings) else \
-        pd.Series(dtype=object)
-    w = ids.map(worst.astype(object)).astype(object).fillna("")
+    w, own_error = _severity(claims, ids, findings, practice_sheet)
     freq = _text(heads["frequency"]).replace("", "1")
     orig = _text(heads["original_claim_number"])
     correction = freq.isin(["7", "8"]) & orig.ne("")
@@ -192,7 +226,10 @@ def select(claims: pd.DataFrame, findings: pd.DataFrame, ledger: Ledger | None,
     reasons = pd.Series("", index=ids.index, dtype=object)
     reasons[w.eq("warning") & ~include_warnings] = (
         "Has warnings: review the Findings sheet, then run with --include-warnings to send it.")
-    reasons[w.eq("error")] = "Has errors: fix what the Findings sheet lists for this claim."
+    reasons[own_error] = "Has errors: fix what the Findings sheet lists for this claim."
+    practice = _practice_reason(findings, practice_sheet)
+    if practice:
+        reasons[w.eq("error")] = (reasons[w.eq("error")] + " " + practice).str.strip()
     reasons[freq.isin(["7", "8"]) & orig.eq("")] = (
         "Frequency 7/8 (replacement/void) needs the payer's original claim number: fill in "
         "'Original payer claim #'.")
@@ -234,8 +271,25 @@ def _selected_lines(claims: pd.DataFrame, claim_ids: pd.Index) -> pd.DataFrame:
     return lines
 
 
-def prepare(book: Book, claim_ids: pd.Index) -> Prepared:
-    """Resolve the selected claims into the 837P writer's tables (see x12/x837.py)."""
+def _prior_auth(lines: pd.DataFrame, claim_pos: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per claim (`claim_pos`): the first non-blank prior authorization of its lines
+    (REF*G1), and the distinct numbers joined with ", " when its lines carry more than one
+    ("" otherwise)."""
+    auth = _text(lines["prior_auth"])
+    has = auth.ne("").to_numpy()
+    found = pd.DataFrame({"pos": lines["claim_pos"].to_numpy()[has],
+                          "auth": auth.to_numpy()[has]})
+    first = found.drop_duplicates("pos").set_index("pos")["auth"]
+    distinct = found.assign(key=found["auth"].str.upper()).drop_duplicates(["pos", "key"])
+    several = distinct[distinct["pos"].duplicated(keep=False)]
+    conflict = several.groupby("pos")["auth"].agg(", ".join)
+    return (first.reindex(claim_pos).fillna("").to_numpy(dtype=object),
+            conflict.reindex(claim_pos).fillna("").to_numpy(dtype=object))
+
+
+def prepare(book: Book, claim_ids: pd.Index, ledger: Ledger | None = None) -> Prepared:
+    """Resolve the selected claims into the 837P writer's tables (see x12/x837.py); with a
+    ledger, a secondary claim also carries its prior payers' posted remittance (`prior_cob`)."""
     lines = _selected_lines(book.get("Claims"), claim_ids)
     heads = lines.drop_duplicates("claim_pos", keep="first").reset_index(drop=True)
     for k in ("patient", "payer_id", "rendering_npi", "referring_npi"):
@@ -246,8 +300,9 @@ def prepare(book: Book, claim_ids: pd.Index) -> Prepared:
     out = pd.DataFrame({"claim_id": heads["claim_id"], "pos": heads["pos"],
                         "frequency": _text(heads["frequency"]).replace("", "1"),
                         "original_claim_number": heads["original_claim_number"],
-                        "prior_auth": heads["prior_auth"], "payer_id": heads["payer_id"],
+                        "prior_auth": "", "payer_id": heads["payer_id"],
                         "patient": heads["patient"], "first_dos": heads["first_dos"]})
+    out["prior_auth"], out["prior_auth_conflict"] = _prior_auth(lines, heads["claim_pos"])
     for d in DX:
         out[d] = heads[d]
     # payer
@@ -342,8 +397,129 @@ def prepare(book: Book, claim_ids: pd.Index) -> Prepared:
         ok = ~bad.to_numpy()
         out = out[ok]
         wl, others = _keep_claims(wl, ok), _keep_claims(others, ok)
-    return Prepared(out.reset_index(drop=True), wl.reset_index(drop=True),
-                    others.reset_index(drop=True), held)
+    out, wl, others = (out.reset_index(drop=True), wl.reset_index(drop=True),
+                       others.reset_index(drop=True))
+    wl, others, cob = prior_cob(ledger, out, wl, others)
+    return Prepared(out, wl, others, held, cob)
+
+
+# -- 2b. the prior payers' adjudication of a secondary claim (2320 AMT*D/CAS, 2430) -----------
+RANK = {"primary": 0, "secondary": 1, "tertiary": 2}
+_PRIOR_CLAIMS = """
+    SELECT cp.id AS cp_id, COALESCE(cp.payer_id, s.payer_id) AS payer_id, s.patient,
+           s.first_dos, cp.paid_cents,
+           COALESCE(r.payment_date, substr(cp.posted_at, 1, 10)) AS paid_on
+    FROM claim_payments cp
+    JOIN remittances r ON r.remit_id = cp.remit_id
+    JOIN (SELECT DISTINCT claim_id, patient, payer_id, first_dos FROM submissions) s
+      ON s.claim_id = cp.claim_id
+    WHERE cp.status NOT IN ('22', '23') AND cp.reversed_by IS NULL
+"""
+
+
+def _query(ledger: Ledger, sql: str, params: list | None = None) -> pd.DataFrame:
+    return pd.read_sql_query(sql, ledger.conn, params=params)
+
+
+def _in(ids: np.ndarray) -> str:
+    return ",".join(str(int(i)) for i in ids)
+
+
+def prior_cob(ledger: Ledger | None, claims: pd.DataFrame, lines: pd.DataFrame,
+              others: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, Cob | None]:
+    """For each other payer that pays before the billed one (a primary on a secondary claim),
+    its latest posted, not reversed remittance for the same patient and first DOS: paid amount
+    and claim-level CAS on the `others` row (`cob_ref`, `paid_cents`, `claim_paid_on`), and
+    per matched line (`_matched_lines`) the paid amount, units, date and CAS
+    (`lines["cob_line"]` -> `Cob.lines`)."""
+    if ledger is None or others.empty:
+        return lines, others, None
+    opos = others["claim_pos"].to_numpy(dtype="int64")
+    billed = claims["priority"].map(RANK).fillna(0).to_numpy()[opos]
+    prior = np.flatnonzero(others["priority"].map(RANK).fillna(3).to_numpy() < billed)
+    if not len(prior):
+        return lines, others, None
+    want = pd.DataFrame({"o": prior, "payer_id": others["payer_id"].to_numpy()[prior],
+                         "patient": claims["patient"].to_numpy()[opos[prior]],
+                         "first_dos": _iso(claims["first_dos"].iloc[opos[prior]])})
+    paid = want.merge(_query(ledger, _PRIOR_CLAIMS), on=["patient", "payer_id", "first_dos"])
+    paid = paid.sort_values("cp_id").drop_duplicates("o", keep="last")
+    if paid.empty:
+        return lines, others, None
+    cp_ids = paid["cp_id"].to_numpy()
+    matched = _matched_lines(ledger, paid, opos, lines)
+    lines = lines.assign(cob_line=-1)
+    lines.loc[matched["row"].to_numpy(), "cob_line"] = matched["row"].to_numpy()
+    others = others.assign(cob_ref=-1, paid_cents=np.nan, claim_paid_on="")
+    o = paid["o"].to_numpy()
+    others.loc[o, "cob_ref"] = o
+    others.loc[o, "paid_cents"] = paid["paid_cents"].to_numpy(dtype="float64")
+    no_lines = ~np.isin(o, matched["o"].to_numpy())  # 2330B DTP*573 when no 2430 is sent
+    others.loc[o[no_lines], "claim_paid_on"] = paid["paid_on"].to_numpy()[no_lines]
+    adj = _query(ledger, "SELECT claim_payment_id AS cp_id, line_payment_id AS lp_id, "
+                 "group_code AS grp, reason, amount_cents, quantity FROM payment_adjustments "
+                 f"WHERE claim_payment_id IN ({_in(cp_ids)}) ORDER BY id")
+    claim_adj = adj[adj["lp_id"].isna()].merge(paid[["cp_id", "o"]], on="cp_id")
+    line_adj = adj.dropna(subset=["lp_id"]).astype({"lp_id": "int64"}).merge(
+        matched[["lp_id", "row"]], on="lp_id")
+    cas = pd.concat([
+        pd.DataFrame({"level": "claim", "ref": claim_adj["o"], "group": claim_adj["grp"],
+                      "reason": claim_adj["reason"], "amount_cents": claim_adj["amount_cents"],
+                      "quantity": claim_adj["quantity"]}),
+        pd.DataFrame({"level": "line", "ref": line_adj["row"], "group": line_adj["grp"],
+                      "reason": line_adj["reason"], "amount_cents": line_adj["amount_cents"],
+                      "quantity": line_adj["quantity"]})], ignore_index=True)
+    cob_lines = pd.DataFrame({
+        "line_ref": matched["row"].to_numpy(),
+        "payer_id": others["payer_id"].to_numpy()[matched["o"].to_numpy()],
+        "paid_cents": matched["paid_cents"].to_numpy(), "code": matched["code"].to_numpy(),
+        "modifiers": matched["modifiers"].to_numpy(), "units": matched["units"].to_numpy(),
+        "paid_on": matched["paid_on"].to_numpy()})
+    return lines, others, Cob(cob_lines, cas)
+
+
+def _line_key(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """Occurrence number of each row among the rows with the same `cols` values."""
+    return frame.groupby(cols, sort=False).cumcount()
+
+
+def _matched_lines(ledger: Ledger, paid: pd.DataFrame, opos: np.ndarray,
+                   lines: pd.DataFrame) -> pd.DataFrame:
+    """The prior payer's posted lines matched to the claim's lines on DOS, code and modifiers
+    (the n-th such line to the n-th), then on DOS and code: o, row (line row), lp_id,
+    paid_cents, code, modifiers (as adjudicated), units, paid_on."""
+    lp = _query(ledger, "SELECT id AS lp_id, claim_payment_id AS cp_id, code, modifiers, dos, "
+                "paid_cents, units FROM line_payments "
+                f"WHERE claim_payment_id IN ({_in(paid['cp_id'].to_numpy())}) ORDER BY id")
+    lp = paid[["o", "cp_id", "paid_on"]].merge(lp, on="cp_id")
+    if lp.empty:
+        return pd.DataFrame({k: pd.Series(dtype="int64") for k in ("o", "row", "lp_id")}
+                            ).assign(paid_cents=0, code="", modifiers="", units=1.0, paid_on="")
+    lp["claim_pos"] = opos[lp["o"].to_numpy()]
+    for k in ("dos", "code", "modifiers"):  # text even when no line was posted
+        lp[k] = lp[k].astype(object).where(lp[k].notna(), "").astype(str)
+    keys = ["claim_pos", "dos", "code", "modifiers"]
+    lp["n"] = _line_key(lp, ["o", "dos", "code", "modifiers"])
+    mine = lines["claim_pos"].isin(set(lp["claim_pos"])).to_numpy()
+    sub = lines[mine]
+    mods = [_text(sub[m]).to_numpy() for m in MODS]
+    ours = pd.DataFrame({"row": np.flatnonzero(mine),
+                         "claim_pos": sub["claim_pos"].to_numpy(dtype="int64"),
+                         "dos": _iso(sub["dos_from"]), "code": _text(sub["code"]).to_numpy(),
+                         "modifiers": [":".join(m for m in ms if m) for ms in zip(*mods)],
+                         "our_units": sub["units"].fillna(1).to_numpy()})
+    ours["n"] = _line_key(ours, keys)
+    m = ours.merge(lp, on=[*keys, "n"])
+    # payers drop modifiers: the lines left are matched on DOS and code alone
+    rest_ours = ours[~ours["row"].isin(m["row"])].drop(columns=["n", "modifiers"])
+    rest_lp = lp[~lp["lp_id"].isin(m["lp_id"])].drop(columns="n")
+    if len(rest_ours) and len(rest_lp):
+        loose = ["claim_pos", "dos", "code"]
+        rest_ours["n"] = _line_key(rest_ours, loose)
+        rest_lp["n"] = _line_key(rest_lp, loose)
+        m = pd.concat([m, rest_ours.merge(rest_lp, on=[*loose, "n"])], ignore_index=True)
+    m["units"] = m["units"].fillna(m["our_units"])
+    return m
 
 
 def _keep_claims(frame: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:
@@ -414,6 +590,10 @@ def _problems(claims: pd.DataFrame, lines: pd.DataFrame, others: pd.DataFrame) -
          lambda c: "Patient is not the subscriber (relationship "
          + c["relationship"].astype(str)
          + "): fill in Subscriber last/first name in the Coverage sheet.")
+    conflict = claims["prior_auth_conflict"].ne("")
+    flag(conflict, lambda c: "Its lines carry different prior authorization numbers ("
+         + c["prior_auth_conflict"].astype(str) + "), but a claim sends one (REF*G1): keep "
+         "the right number on its lines, or split the claim per authorization.")
     flag(blank(claims["pos"]), "Place of service is blank: fill in POS on the claim's lines.")
     flag(blank(claims["dx1"]), "No diagnosis: fill in Dx1 on the claim's lines.")
     filled = np.column_stack([~blank(claims[d]) for d in DX])
@@ -441,9 +621,7 @@ def _problems(claims: pd.DataFrame, lines: pd.DataFrame, others: pd.DataFrame) -
     bad_code = _text(lines["code"]).eq("")
     bad_date = lines["dos_from"].isna()
     bad_ndc = _text(lines["ndc"]).eq("") & _text(lines["ndc_raw"]).ne("")
-    # aligned on the claims' index as it always was: only the first len(claims) lines count
-    bad_rnd = _text(lines["rendering_npi"]).ne("") & _text(
-        pd.Series(lines["rendering_last"], index=claims.index)).eq("")
+    bad_rnd = _text(lines["rendering_npi"]).ne("").to_numpy() & _blank(lines["rendering_last"])
     msgs = [(bad_charge, "Line {line} has no positive charge: fill in Charge."),
             (bad_code, "Line {line} has no procedure code."),
             (bad_date, "Line {line} has no date of service."),
@@ -502,14 +680,15 @@ def build(book: Book, findings: pd.DataFrame, ledger: Ledger | None, out_dir: st
     if not opts.dry_run and ledger is None:
         raise ClaimBookError("No ledger is open, so control numbers cannot be reserved.",
                              "Run with a ledger (--ledger PATH), or use --dry-run.")
-    ids, held = select(book.get("Claims"), findings, ledger, opts.include_warnings)
+    ids, held = select(book.get("Claims"), findings, ledger, opts.include_warnings,
+                       book.sheet("Practice"))
     empty = BatchResult(pd.DataFrame(columns=BATCH_COLUMNS),
                         pd.DataFrame(columns=["claim_id", "batch_id", "submitted"]), held,
                         dry_run=opts.dry_run)
     if len(ids) == 0:
         return empty
     check_settings(book)
-    prep = prepare(book, ids)
+    prep = prepare(book, ids, ledger)
     held = pd.concat([held, prep.held], ignore_index=True)
     empty.held = held
     if len(prep.claims) == 0:
@@ -535,7 +714,7 @@ def build(book: Book, findings: pd.DataFrame, ledger: Ledger | None, out_dir: st
             ordered.lines["line_control"] = lic.astype(str)
             texts = render_837_files(ordered.claims, ordered.lines, ordered.others, practice,
                                      [(f.start, f.end, c) for f, c in zip(files, controls)],
-                                     now, opts.max_claims_per_st)
+                                     now, opts.max_claims_per_st, cob=ordered.cob)
             for f, c, text in zip(files, controls, texts):
                 _one_file(f, c, text, ledger, opts, now, out, acc)
             if record:
@@ -611,7 +790,7 @@ def _in_file_order(prep: Prepared, groups: list[tuple[str, np.ndarray]]
     lines["claim_pos"] = lpos[lorder]
     others = prep.others.copy()
     others["claim_pos"] = new_pos[others["claim_pos"].to_numpy(dtype="int64")]
-    ordered = Prepared(claims, lines, others, prep.held)
+    ordered = Prepared(claims, lines, others, prep.held, prep.cob)
     ends = np.cumsum([len(pos) for _, pos in groups])
     line_ends = np.searchsorted(lpos[lorder], ends, side="left")
     return ordered, [_File(payer_id, ordered, int(e - len(pos)), int(e),

@@ -1,6 +1,8 @@
 """Stage `batch` (order 30): write 837P files for the ready claims and the `Batches` sheet.
 
-Reads readiness from every finding so far (`ctx.all_findings()`), writes the files to
+Refuses to send anything unless the validate and scrub stages finished in this context
+(`require_checks`). Reads readiness from every finding so far (`ctx.all_findings()`) as the
+Claim Status sheet does, writes the files to
 `ctx.out_dir / "batches"`, records them in the ledger (unless `ctx.options["dry_run"]`), and
 leaves the batch id and submitted date of every claim in `ctx.state["claim_batches"]`
 (claim_id, batch_id, submitted) for the Claim Status sheet.
@@ -57,9 +59,35 @@ def sheet(result: B.BatchResult) -> ResultSheet:
     ], intro=intro)
 
 
+# The checks that must have finished in this run before any claim is sent, with the summary
+# label each one's stage sets when it finishes (the pipeline records failures, not successes).
+CHECKS = {"validate": "Code findings (errors)", "scrub": "Scrub findings"}
+
+
+def require_checks(ctx: RunContext) -> None:
+    """Raise when the validate or scrub step failed or did not run in this context: their
+    findings are what keeps claims with errors from going out."""
+    failed = dict(ctx.errors)
+    for name, label in CHECKS.items():
+        if name in failed:
+            why = f"the '{name}' step failed ({failed[name]})"
+            fix = (f"Fix what the '{name}' step reports (Summary sheet, 'Steps that could not "
+                   "finish') and run the batch again.")
+        elif label not in ctx.summary:
+            why = f"the '{name}' step did not run"
+            fix = ("Run the validate and scrub steps before the batch in the same run "
+                   "(claimbook batch and claimbook run do).")
+        else:
+            continue
+        raise ClaimBookError(
+            f"No claim was sent and no claim file was written: {why}, so claims with errors "
+            "could not be told apart from ready ones.", fix)
+
+
 def run(ctx: RunContext) -> None:
     opts = options(ctx)
     try:
+        require_checks(ctx)
         result = B.build(ctx.book, ctx.all_findings(), ctx.ledger, batch_dir(ctx), opts)
     except ClaimBookError as exc:
         ctx.state["batch_error"] = exc  # `claimbook batch` shows it with its fix

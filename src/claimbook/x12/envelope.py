@@ -23,7 +23,9 @@ from claimbook.x12.tokens import Delimiters
 DELIMS = Delimiters(element="*", component=":", repetition="^", segment="~")
 
 # Characters kept in data: the X12 basic character set minus our delimiters (* and :).
-_NOT_BASIC = re.compile(r"[^A-Z0-9 !\"&'()+,\-./;?=]")
+# Defined once here; the 837P writer's fast checks (x837._DIRTY, _DROP_BASIC) derive from it.
+BASIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !\"&'()+,-./;?="
+_NOT_BASIC = re.compile(f"[^{re.escape(BASIC)}]")
 
 # Maximum lengths of the elements the 837P writer fills with free text.
 MAX = {

@@ -55,6 +55,26 @@ OTHER_COLUMNS = ["claim_pos", "priority", "relationship", "group_number", "filin
                  "member_id", "sub_last", "sub_first", "payer_id", "payer_name"]
 
 
+# optional `others` columns (the prior payer's remittance, see `Cob`): cob_ref (-1 none),
+# paid_cents (AMT*D), claim_paid_on (2330B DTP*573, when no line carries a 2430)
+COB_LINE_COLUMNS = ["line_ref", "payer_id", "paid_cents", "code", "modifiers", "units",
+                    "paid_on"]
+COB_CAS_COLUMNS = ["level", "ref", "group", "reason", "amount_cents", "quantity"]
+
+
+@dataclass
+class Cob:
+    """Prior payers' adjudication of secondary claims, from the posted remittances.
+
+    `lines` (COB_LINE_COLUMNS): one 2430 per row, on the line whose `cob_line` column equals
+    `line_ref`. `cas` (COB_CAS_COLUMNS): adjustments, `level` "claim" (2320 CAS of the
+    `others` row whose `cob_ref` is `ref`) or "line" (2430 CAS of the `line_ref` `ref`).
+    """
+
+    lines: pd.DataFrame
+    cas: pd.DataFrame
+
+
 @dataclass(frozen=True)
 class Controls:
     """Control numbers of one interchange: ISA13, GS06 and one ST02 (= BHT03) per ST."""
@@ -69,12 +89,11 @@ def transaction_sets_needed(n_claims: int, max_claims_per_st: int) -> int:
 
 
 _NON_DIGIT = re.compile(r"\D")
-# The X12 basic character set the cleaned data keeps to (as envelope._NOT_BASIC).
-_BASIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !\"&'()+,-./;?="
-_DROP_BASIC = str.maketrans("", "", _BASIC + "\n")
+# The X12 basic character set the cleaned data keeps to (defined once, in envelope.BASIC).
+_DROP_BASIC = str.maketrans("", "", E.BASIC + "\n")
 # Anything in the "\n"-joined, upper-cased distinct values that `E.clean_text` would change:
 # a character outside the basic set, a double space, or a space next to a value boundary.
-_DIRTY = re.compile(r"[^A-Z0-9 !\"&'()+,\-./;?=\n]|  | \n|\n |\A | \Z")
+_DIRTY = re.compile(rf"[^{re.escape(E.BASIC)}\n]|  | \n|\n |\A | \Z")
 
 
 def _obj(values) -> np.ndarray:
@@ -282,17 +301,78 @@ def _line_blocks(lines: pd.DataFrame, claim_pos_of_line: np.ndarray, claim_pos_p
                 "DTP*472*", _dates(lines["dos_from"], lines["dos_to"]), S, ref, lin, rnd)
 
 
-def _other_blocks(others: pd.DataFrame) -> np.ndarray:
-    """2320 (SBR, OI), 2330A subscriber and 2330B payer of each other payer."""
+def _cas_segments(cas: pd.DataFrame, level: str) -> dict[int, str]:
+    """CAS segments per `ref` of one level: one per group code (first-seen order) with up to
+    six (reason, amount, quantity) triplets each, at most five per loop."""
+    c = cas[cas["level"].eq(level)]
+    if c.empty:
+        return {}
+    amounts = E.amounts(c["amount_cents"].to_numpy(dtype="int64")).tolist()
+    qty = E.quantities(c["quantity"].fillna(0).to_numpy()).where(c["quantity"].notna().to_numpy(),
+                                                                 "").tolist()
+    per: dict[int, dict[str, list[str]]] = {}
+    for ref, group, reason, amt, q in zip(c["ref"].tolist(), c["group"].tolist(),
+                                          c["reason"].tolist(), amounts, qty):
+        per.setdefault(int(ref), {}).setdefault(E.clean_one(group, 2), []).extend(
+            [E.clean_one(reason, 5), amt, q])
+    out = {}
+    for ref, groups in per.items():
+        segs = [E.segment("CAS", g, *t[i:i + 18]) for g, t in groups.items()
+                for i in range(0, len(t), 18)]
+        out[ref] = "".join(segs[:5])
+    return out
+
+
+def _other_blocks(others: pd.DataFrame, cob: Cob | None) -> np.ndarray:
+    """2320 (SBR, CAS, AMT*D, OI), 2330A subscriber and 2330B payer of each other payer;
+    CAS and AMT*D (and 2330B DTP*573 when no line carries a 2430) when the payer's remittance
+    is posted."""
     pr = _o(others["priority"].map(PRIORITY_CODE).fillna("P"))
     rel = _o(others["relationship"].map(RELATIONSHIP_CODE).fillna("18"))
+    cas, amt, dtp = "", "", ""
+    if cob is not None and "paid_cents" in others.columns:
+        ref = others["cob_ref"].to_numpy(dtype="int64")
+        segs = _cas_segments(cob.cas, "claim")
+        cas = np.array([segs.get(r, "") for r in ref.tolist()], dtype=object)
+        paid = others["paid_cents"].notna().to_numpy()
+        amt = _when(paid, "AMT*D*", _text_of(E.amounts(
+            others["paid_cents"].fillna(0).to_numpy(dtype="int64"))), S)
+        on = others["claim_paid_on"]
+        day = _d8(pd.to_datetime(on.mask(on.eq("")), errors="coerce"))
+        dtp = _when(_nonblank(day), "DTP*573*D8*", day, S)
     return _cat(
         "SBR*", pr, "*", rel, "*", _t(others["group_number"], E.MAX["group"]), "******",
-        _t(others["filing_indicator"], 2), S, "OI***Y*P**Y", S,
+        _t(others["filing_indicator"], 2), S, cas, amt, "OI***Y*P**Y", S,
         *_nm1_parts("IL", _t(others["sub_last"], 60), _t(others["sub_first"], 35), "MI",
                     _t(others["member_id"], E.MAX["id"])),
         "NM1*PR*2*", _t(others["payer_name"], 60), "*****PI*",
-        _t(others["payer_id"], E.MAX["id"]), S)
+        _t(others["payer_id"], E.MAX["id"]), S, dtp)
+
+
+def _with_adjudication(line_strs: np.ndarray, lines: pd.DataFrame, cob: Cob | None
+                       ) -> np.ndarray:
+    """Each line's block followed by its 2430 loops (SVD, CAS, DTP*573), one per prior
+    payer whose remittance paid or adjusted the line (after 2420A, as the guide orders)."""
+    if cob is None or cob.lines.empty or "cob_line" not in lines.columns:
+        return line_strs
+    ref = lines["cob_line"].to_numpy(dtype="int64")
+    pos_of = pd.Series(np.arange(len(lines)), index=ref)[ref >= 0]
+    c = cob.lines[cob.lines["line_ref"].isin(pos_of.index)]
+    if c.empty:
+        return line_strs
+    mods = E.map_unique(_obj(c["modifiers"]), lambda v: "".join(
+        f":{m}" for m in (E.clean_text(x, 2) for x in str(v).split(":")) if m))
+    segs = _cas_segments(cob.cas, "line")
+    cas = np.array([segs.get(int(r), "") for r in c["line_ref"].tolist()], dtype=object)
+    text = _cat("SVD*", _t(c["payer_id"], E.MAX["id"]), "*",
+                _text_of(E.amounts(c["paid_cents"].to_numpy(dtype="int64"))), "*HC:",
+                _t(c["code"], 48), mods, "**",
+                _text_of(E.quantities(c["units"].fillna(1).to_numpy())), S, cas,
+                "DTP*573*D8*", _d8(pd.to_datetime(c["paid_on"])), S)
+    out = line_strs.copy()
+    for pos, t in zip(pos_of.reindex(c["line_ref"]).tolist(), text.tolist()):
+        out[pos] += t
+    return out
 
 
 def _claim_blocks(claims: pd.DataFrame, lines_joined: list[str], others_joined: list[str],
@@ -397,12 +477,12 @@ def _header(practice: PracticeSettings, st02: str, created: datetime) -> str:
 
 def render_837(claims: pd.DataFrame, lines: pd.DataFrame, others: pd.DataFrame | None,
                practice: PracticeSettings, controls: Controls, created: datetime,
-               max_claims_per_st: int = 5000) -> str:
+               max_claims_per_st: int = 5000, cob: Cob | None = None) -> str:
     """One X12 interchange (ISA..IEA, one GS, one ST per `max_claims_per_st` claims)."""
     if len(claims) == 0:
         raise ValueError("render_837 needs at least one claim")
     return render_837_files(claims, lines, others, practice, [(0, len(claims), controls)],
-                            created, max_claims_per_st)[0]
+                            created, max_claims_per_st, cob)[0]
 
 
 def _hl_numbers(per_claim: np.ndarray, chunk: np.ndarray) -> np.ndarray:
@@ -446,9 +526,11 @@ def _interchange(practice: PracticeSettings, controls: Controls, created: dateti
 
 def render_837_files(claims: pd.DataFrame, lines: pd.DataFrame, others: pd.DataFrame | None,
                      practice: PracticeSettings, files: list[tuple[int, int, Controls]],
-                     created: datetime, max_claims_per_st: int = 5000) -> list[str]:
+                     created: datetime, max_claims_per_st: int = 5000,
+                     cob: Cob | None = None) -> list[str]:
     """One interchange per file in one pass over all claims: each file is a contiguous,
-    non-empty range `[start, end)` of `claims` rows, in order, with its control numbers."""
+    non-empty range `[start, end)` of `claims` rows, in order, with its control numbers;
+    `cob` adds the prior payers' adjudication to secondary claims."""
     n = len(claims)
     if n == 0:
         raise ValueError("render_837_files needs at least one claim")
@@ -465,13 +547,14 @@ def render_837_files(claims: pd.DataFrame, lines: pd.DataFrame, others: pd.DataF
     totals = np.bincount(lpos, weights=cents, minlength=n).round().astype("int64")
     claim_pos_text = _t(claims["pos"], 2)
     claim_rnd = _digits(claims["rendering_npi"])
-    line_strs = _line_blocks(lines, lpos, claim_pos_text[lpos] if len(lpos) else lpos,
-                             claim_rnd[lpos] if len(lpos) else lpos)
+    line_strs = _with_adjudication(
+        _line_blocks(lines, lpos, claim_pos_text[lpos] if len(lpos) else lpos,
+                     claim_rnd[lpos] if len(lpos) else lpos), lines, cob)
     lines_joined = _group_join(lpos, line_strs, n)
     if others is not None and len(others):
         others = others.sort_values("claim_pos", kind="stable").reset_index(drop=True)
         opos = others["claim_pos"].to_numpy(dtype="int64")
-        others_joined = _group_join(opos, _other_blocks(others), n)
+        others_joined = _group_join(opos, _other_blocks(others, cob), n)
     else:
         others_joined = [""] * n
 
