@@ -35,7 +35,7 @@ def clinic(tmp_path_factory) -> Path:
     from claimbook.demo import generate
 
     out = tmp_path_factory.mktemp("clinic")
-    r = generate(out, claims=40, seed=7, as_of=dt.date(2026, 11, 29))
+    r = generate(out, claims=80, seed=7, as_of=dt.date(2026, 11, 29))  # some ready, unsent
     return r.workbook
 
 
