@@ -66,7 +66,7 @@ class _Seeder:
         ids = df.loc[m, "claim_id"].unique()
         if single_line is not None:
             counts = df.groupby("claim_id")["line_no"].count()
-            ids = [c for c in ids if (counts[c] == 1) == single_line]
+            ids = ids[(counts.reindex(ids).to_numpy() == 1) == single_line]
         if len(ids) == 0:
             raise _NoVictim  # a small demo has no claim for this defect: skip it
         cid = str(ids[self.rng.integers(len(ids))])
@@ -402,8 +402,8 @@ def seed_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator,
     with s.step():
         mcr = cov.index[cov["payer_id"].eq("MCRB1") & ~cov["patient"].isin(s.used_patients)]
     with s.step():
-        mcr = [i for i in mcr if cov.at[i, "patient"] in set(L.loc[
-            ~L["claim_id"].isin(s.used), "patient"])]
+        free = set(L.loc[~L["claim_id"].isin(s.used), "patient"])  # once, not per row
+        mcr = [i for i in mcr if cov.at[i, "patient"] in free]
         j = s.choose(mcr)
         acct = str(cov.at[j, "patient"])
         cov.at[j, "member_id"] = "123456789A"
