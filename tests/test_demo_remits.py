@@ -58,6 +58,15 @@ def test_run_posts_demo_remits_once(demo_small, tmp_path):
         assert (ex["type"] == kind).any(), kind
     under = ex[ex["type"].eq("Underpayment")]
     assert under["payer"].nunique() == 1  # the one payer paying under contract
+    # grouped: one row per payer + code + modifier, one per patient (not one per line/claim)
+    service = under["reason"].str.extract(r"^\d+ lines? of (\S+) allowed")[0]
+    assert service.notna().all() and not service.duplicated().any()
+    pr = ex[ex["type"].eq("Patient responsibility")]
+    assert pr["source"].str.startswith("Patient ").all() and not pr["source"].duplicated().any()
+    bal = ctx.state["reconciliation"].balances
+    owing = bal[bal["patient_balance_cents"].gt(0) & ~bal["forwarded"] & ~bal["disputed"]]
+    assert len(pr) == owing["patient"].nunique() < len(owing)
+    assert round(pr["amount"].sum(), 2) == owing["patient_balance_cents"].sum() / 100
     for name in ("Payments", "Provider Adjustments", "Exceptions", "Aging", "Aging Summary",
                  "Dashboard"):
         assert name in ctx.results
@@ -122,3 +131,25 @@ def test_cli_reconcile_missing_file_is_a_clear_error(demo_small, tmp_path):
     res = CliRunner().invoke(app, ["reconcile", str(demo_small.workbook), "--era",
                                    str(tmp_path / "nope.835")])
     assert res.exit_code == 2 and "nope.835" in res.output
+
+
+def test_run_with_an_overflowing_amount_posts_the_other_files(demo_small, tmp_path):
+    folder = tmp_path / "clinic"
+    shutil.copytree(demo_small.folder, folder)
+    good = sorted((folder / "remits").glob("*.835"))
+    text = good[0].read_text(encoding="latin-1")
+    bpr = text.index("BPR*")
+    amount = text[bpr:].split("*")[2]
+    (folder / "remits" / "zz_bad.835").write_text(
+        text[:bpr] + text[bpr:].replace(f"*{amount}*", "*1e999*", 1), encoding="latin-1")
+    book = read_book(folder / demo_small.workbook.name)
+    ctx = RunContext(book=book, as_of=pd.Timestamp(AS_OF), ledger=Ledger(":memory:"),
+                     workbook_path=folder / demo_small.workbook.name)
+    run_stages(ctx, only={"reconcile"})
+    assert ctx.errors == []
+    assert ctx.summary["Remittances posted"] == len(demo_small.remits) - 1
+    bad = ctx.state["reconciliation"].exceptions
+    bad = bad[bad["type"].eq("Unreadable remittance")]
+    assert bad["source"].tolist() == ["zz_bad.835"]
+    assert bad["reason"].iloc[0].startswith(
+        "zz_bad.835: segment 4 (BPR02) holds '1e999', expected an amount such as 125.00.")

@@ -9,7 +9,7 @@ from claimbook.demo_remits import RClaim, RLine
 from claimbook.ledger import Ledger
 from claimbook.reconcile import read_remittances, reconcile
 from claimbook.x12.x835 import parse_text
-from tests.test_reconcile_support import denied_c2, era_text, paid_c1, small_book
+from tests.test_reconcile_support import claims_table, denied_c2, era_text, paid_c1, small_book
 
 AS_OF = pd.Timestamp("2026-03-01")
 
@@ -295,3 +295,82 @@ def test_reversal_that_does_not_match_the_original_amount(ledger):
     x = r.exceptions[r.exceptions["type"].eq("Reversal mismatch")]
     assert x[["claim", "amount"]].values.tolist() == [["C1", 10.0]]
     assert "130.00" in x.iloc[0]["reason"] and "140.00" in x.iloc[0]["reason"]
+
+
+def _with_c5(book):
+    """Adds C5 for patient P1: 99213-25 (120.00) on 2026-02-01."""
+    extra = claims_table([["C5", 1, "P1", "ACME", "2026-02-01", "99213", "25", None, None,
+                           None, 120.0, 1, None, "2026-02-02"]])
+    book.tables["Claims"] = pd.concat([book.tables["Claims"], extra], ignore_index=True)
+    return book
+
+
+def _c5(paid: int = 8000) -> RClaim:
+    return RClaim("C5", "1", 12000, paid, 2000, "ICN5", lines=[
+        RLine("99213", 12000, paid, [("CO", "45", 10000 - paid), ("PR", "3", 2000)],
+              modifiers=("25",), dos="20260201", allowed=2000 + paid)])
+
+
+def test_underpayments_are_grouped_by_payer_code_and_modifier(ledger):
+    book = _with_c5(small_book())
+    r = run(book, ledger, era_text([paid_c1(7500), _c5(7000)]))
+    u = r.exceptions[r.exceptions["type"].eq("Underpayment")]
+    assert len(u) == 1
+    row = u.iloc[0]
+    assert pd.isna(row["claim"]) and pd.isna(row["line"])
+    assert (row["payer"], row["amount"]) == ("ACME", 15.0)
+    assert row["reason"] == ("2 lines of 99213-25 allowed 90.00 to 95.00, below the "
+                             "contract's 100.00: 15.00 short in all (185.00 allowed vs 200.00 "
+                             "contracted). Claims C1, C5.")
+    assert row["next_action"].startswith("Appeal / check the contract")
+    lines = r.postings.lines  # the per-line detail stays in the Payments sheet
+    assert sorted(lines.loc[lines["code"].eq("99213"), "allowed_cents"].tolist()) == [
+        9000, 9500]
+
+
+def test_patient_responsibility_is_one_row_per_patient_without_disputed_claims(ledger):
+    book = _with_c5(small_book())
+    r = run(book, ledger, era_text([paid_c1(), _c5()]))
+    pr = r.exceptions[r.exceptions["type"].eq("Patient responsibility")]
+    assert pd.isna(pr.iloc[0]["claim"])
+    assert pr[["amount", "source"]].values.tolist() == [[40.0, "Patient P1"]]
+    assert pr.iloc[0]["reason"] == (
+        "Patient P1 owes 40.00 on 2 claims: C1 20.00, C5 20.00 (deductible, coinsurance, "
+        "copay the payers assigned: 40.00; received so far: 0.00).")
+    disputes = pd.DataFrame({"patient": ["P1"], "claim_id": ["C5"], "status": ["open"],
+                             "reason": ["never seen"], "_row": [2]})
+    lg2 = Ledger(":memory:")
+    held = _with_c5(small_book(Disputes=disputes))
+    r2 = reconcile(held, parse_text(era_text([paid_c1(), _c5()])), lg2, AS_OF)
+    pr2 = r2.exceptions[r2.exceptions["type"].eq("Patient responsibility")]
+    assert pr2[["claim", "amount", "reason"]].values.tolist() == [[
+        "C1", 20.0, ("Patient P1 owes 20.00 on claim C1 (deductible, coinsurance, copay the "
+        "payers assigned: 20.00; received so far: 0.00).")]]
+
+
+def test_imbalance_is_kept_in_the_ledger_and_listed_on_later_runs(ledger):
+    book = small_book()
+    run(book, ledger, era_text([paid_c1()], paid=15000))
+    stored = ledger.conn.execute("SELECT level, segment, expected_cents, found_cents, message "
+                                 "FROM remittance_imbalances").fetchall()
+    assert [tuple(x) for x in stored] == [(
+        "transaction", 3, 15000, 14000,
+        ("a.835: remittance TR1 (ST at segment 3) does not balance: claims paid 140.00 minus "
+        "provider adjustments 0.00 is 140.00 but BPR02 says 150.00"))]
+    later = reconcile(book, None, ledger, AS_OF)  # a later run with no file
+    imb = later.exceptions[later.exceptions["type"].eq("Imbalanced remittance")]
+    assert imb[["payer", "amount", "source"]].values.tolist() == [
+        ["ACME HEALTH", -10.0, "a.835 segment 3"]]
+    again = run(book, ledger, era_text([paid_c1()], paid=15000))  # the same file re-read
+    assert (again.exceptions["type"] == "Imbalanced remittance").sum() == 1
+
+
+def test_line_imbalance_names_claim_and_line_on_later_runs(ledger):
+    c = paid_c1()
+    c.lines[0].adjustments = [("CO", "45", 1000), ("PR", "3", 2000)]  # 10.00 missing
+    run(small_book(), ledger, era_text([c]))
+    imb = reconcile(small_book(), None, ledger, AS_OF).exceptions
+    imb = imb[imb["type"].eq("Imbalanced remittance")]
+    assert imb[["claim", "line", "amount"]].astype(object).where(imb.notna(), None) \
+        .values.tolist() == [["C1", 1, 10.0], ["C1", None, 10.0]]
+    assert imb["reason"].str.extract(r"^a\.835: (\w+)")[0].tolist() == ["service", "claim"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from claimbook.demo_remits import RClaim, RLine, build_transaction, interchange
@@ -147,3 +149,85 @@ def test_missing_trn_is_named():
     text = SAMPLE.replace("TRN*1*EFT0001*1512345678~\n", "").replace("SE*23*", "SE*22*")
     with pytest.raises(X12Error, match=r"segment 3 \(ST\) transaction set has no TRN"):
         parse_text(text, "bad.835")
+
+
+@pytest.mark.parametrize("amount", ["inf", "1e999", "nan", "-inf", "1,000.00"])
+def test_amount_that_is_not_an_x12_decimal_is_a_clear_error(amount):
+    with pytest.raises(X12Error) as exc:
+        parse_text(SAMPLE.replace("CLP*C1001*1*200.00", f"CLP*C1001*1*{amount}"), "bad.835")
+    assert str(exc.value).startswith(f"bad.835: segment 9 (CLP03) holds {amount!r}, expected "
+                                     "an amount such as 125.00.")
+
+
+def test_quantity_inf_is_a_clear_error():
+    with pytest.raises(X12Error, match=r"segment 20 \(SVC05\) holds 'inf', expected a number"):
+        parse_text(SAMPLE.replace("SVC*HC:85025*80.00*60.00**1", "SVC*HC:85025*80.00*60.00**inf"),
+                   "bad.835")
+
+
+def _era_cli(tmp_path, files: dict[str, str]):
+    from typer.testing import CliRunner
+
+    from claimbook.cli import app
+
+    paths = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        paths.append(str(tmp_path / name))
+    return CliRunner().invoke(app, ["era", "--json", *paths])
+
+
+ENVELOPE_ERRORS = [
+    ("overflow", lambda s: s.replace("BPR*I*140.00", "BPR*I*1e999"),
+     "bad.835: segment 4 (BPR02) holds '1e999', expected an amount such as 125.00."),
+    ("no ST", lambda s: s[:s.index("ST*835")] + "GE*0*101~\nIEA*1*000000101~\n",
+     ("bad.835: the interchange holds no transaction set (no ST*835 segment); expected ST*835 "
+     "after GS.")),
+    ("no SE02", lambda s: s.replace("SE*23*0001", "SE*23"),
+     "bad.835: segment 25 (SE) has no SE02 control number; expected '0001' as in ST02."),
+    ("no SE01", lambda s: s.replace("SE*23*0001", "SE**0001"),
+     "bad.835: segment 25 (SE) has no SE01 segment count; expected 23 (ST at segment 3)."),
+    ("no GE, no IEA", lambda s: s.split("GE*1*101")[0],
+     ("bad.835: the file ends after segment 25 before IEA: it may be cut short; expected GE "
+     "and IEA to close the interchange.")),
+    ("no IEA", lambda s: s.split("IEA*1")[0],
+     "bad.835: the file ends after segment 26 before IEA: it may be cut short"),
+    ("no GE", lambda s: s.replace("GE*1*101~\n", ""),
+     ("bad.835: segment 26 (IEA) closes the interchange while the functional group started at "
+     "segment 2 has no GE.")),
+]
+
+
+@pytest.mark.parametrize("case, mutate, expected", ENVELOPE_ERRORS,
+                         ids=[c[0] for c in ENVELOPE_ERRORS])
+def test_cli_era_malformed_envelope_is_a_clear_error_and_others_still_read(
+        tmp_path, case, mutate, expected):
+    res = _era_cli(tmp_path, {"bad.835": mutate(SAMPLE), "good.835": SAMPLE})
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert expected in " ".join(res.output.split())
+    out = json.loads(res.output[:res.output.rindex("]") + 1])
+    assert [(t["file"], t["trace"], t["paid_total"]) for t in out] == [
+        ("good.835", "EFT0001", 140.0)]
+
+
+def test_read_remittances_turns_any_failure_into_a_message(tmp_path, monkeypatch):
+    from claimbook import reconcile
+    from claimbook.x12 import x835
+
+    real = x835._Reader._plb
+
+    def broken(self, el, n, cs, txn):
+        if self.file == "boom.835":
+            raise OverflowError("cannot convert float infinity to integer")
+        return real(self, el, n, cs, txn)
+
+    monkeypatch.setattr(x835._Reader, "_plb", broken)
+    (tmp_path / "boom.835").write_text(SAMPLE)
+    (tmp_path / "good.835").write_text(SAMPLE.replace("EFT0001", "EFT0002"))
+    era, texts, errors = reconcile.read_remittances([tmp_path / "boom.835",
+                                                     tmp_path / "good.835"])
+    assert list(texts) == ["good.835"] and era.transactions["trace"].tolist() == ["EFT0002"]
+    assert errors == [("boom.835", ("boom.835: could not be read as an 835 remittance "
+                       "(OverflowError: cannot convert float infinity to integer); nothing in "
+                       "it was posted. Ask the payer or clearinghouse to resend it; if it looks "
+                       "right, report it with the file to ClaimBook support."))]

@@ -2,7 +2,7 @@
 
 It holds the audit trail (each run: time, user, command, workbook name, counts; never patient
 data), X12 control numbers, claim batches and submissions, posted remittances and payments,
-provider-level adjustments and statement runs. Its schema is versioned: each migration is
+provider-level adjustments, remittance imbalances and statement runs. Its schema is versioned: each migration is
 applied once, in order, and recorded in `schema_migrations`.
 
 Location: `--ledger PATH`, else the environment variable CLAIMBOOK_LEDGER, else
@@ -170,6 +170,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             quantity REAL
         );
         CREATE INDEX payment_adjustments_claim ON payment_adjustments(claim_payment_id);
+    """),
+    (21, "remittance imbalances", """
+        CREATE TABLE remittance_imbalances (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            remit_id INTEGER NOT NULL REFERENCES remittances(remit_id),
+            level TEXT NOT NULL,
+            claim_payment_id INTEGER REFERENCES claim_payments(id),
+            line_payment_id INTEGER REFERENCES line_payments(id),
+            segment INTEGER NOT NULL,
+            expected_cents INTEGER NOT NULL,
+            found_cents INTEGER NOT NULL,
+            message TEXT NOT NULL
+        );
+        CREATE INDEX remittance_imbalances_remit ON remittance_imbalances(remit_id);
     """),
 ]
 

@@ -8,15 +8,17 @@ balances and the exceptions queue. See docs/reconciliation.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from claimbook.book import Book
+from claimbook.errors import X12Error
 from claimbook.ledger import Ledger
 from claimbook.reconcile import exceptions as X
 from claimbook.reconcile import match, postings
 from claimbook.reconcile.post import PostResult, already_posted, post
-from claimbook.x12.x835 import Era
+from claimbook.x12.x835 import Era, parse_texts
 
 
 @dataclass
@@ -58,7 +60,7 @@ def reconcile(book: Book, era: Era | None, ledger: Ledger, as_of: pd.Timestamp,
     p = postings.load(ledger)
     bal = postings.claim_balances(book, p)
     parts = [
-        X.imbalances(era) if era is not None else None,
+        X.imbalances(p, era),
         X.unmatched(p), X.orphan_reversals(p),
         X.line_problems(book, p, book.practice), X.balances(bal),
         X.no_remittance(bal, as_of, book.practice.no_remit_days, self_pay_payers(book)),
@@ -68,32 +70,38 @@ def reconcile(book: Book, era: Era | None, ledger: Ledger, as_of: pd.Timestamp,
     return Reconciliation(result, p, bal, X.queue(parts), era)
 
 
+def _failure(name: str, exc: Exception) -> str:
+    """One file's failure as a message: an X12Error as worded, anything else named plainly."""
+    if isinstance(exc, X12Error):
+        return str(exc)
+    return (f"{name}: could not be read as an 835 remittance ({type(exc).__name__}: {exc}); "
+            "nothing in it was posted. Ask the payer or clearinghouse to resend it; if it "
+            "looks right, report it with the file to ClaimBook support.")
+
+
 def read_remittances(paths: list) -> tuple[Era | None, dict[str, str], list[tuple[str, str]]]:
-    """Parse 835 files; a malformed file is reported (file, message) and the others still read.
+    """Parse 835 files; a file that fails for any reason is reported (file, message) and the
+    others are still read.
 
     Returns (era of the readable files or None, {file name: text}, [(file, error)]).
     """
-    from pathlib import Path
-
-    from claimbook.errors import X12Error
-    from claimbook.x12.x835 import parse_texts
-
     items, errors = [], []
     for p in paths:
+        name = Path(p).name
         try:
-            items.append((Path(p).name, Path(p).read_text(encoding="latin-1")))
+            items.append((name, Path(p).read_text(encoding="latin-1")))
         except OSError as exc:
-            errors.append((Path(p).name, f"{Path(p).name}: cannot be read ({exc.strerror})."))
+            errors.append((name, f"{name}: cannot be read ({exc.strerror})."))
     try:
         era = parse_texts(items) if items else None
-    except X12Error:
+    except Exception:  # noqa: BLE001 - find the failing file(s); the others are still read
         good = []
         for name, text in items:
             try:
                 parse_texts([(name, text)])
                 good.append((name, text))
-            except X12Error as exc:
-                errors.append((name, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
+                errors.append((name, _failure(name, exc)))
         items = good
         era = parse_texts(items) if items else None
     return era, dict(items), errors

@@ -1,14 +1,15 @@
 """The exceptions queue: every remittance problem as one to-do row.
 
 Columns: type, claim, line, payer, amount (dollars), reason (plain words), next_action, source
-(file and segment, trace or sheet row). Built from the ledger's postings (so the queue survives
-a re-run that posts nothing new) plus the current import (imbalances, duplicates).
+(file and segment, trace or sheet row). Built from the ledger's postings and imbalances (so the
+queue survives a re-run that posts nothing new) plus the current import (duplicates).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import SeriesGroupBy
 
 from claimbook.book import Book, PracticeSettings
 from claimbook.reconcile import codes
@@ -41,23 +42,35 @@ def empty() -> pd.DataFrame:
                          for c in COLUMNS})
 
 
-def imbalances(era: Era) -> pd.DataFrame:
-    imb = era.imbalances
-    if imb.empty:
-        return empty()
-    t = era.transactions.set_index("txn_key")
-    rc = era.claims.set_index("claim_key")["remit_claim_id"]
-    rl = era.lines.set_index("line_key")
+def _imbalance_rows(claim: pd.Series, line: pd.Series, payer: pd.Series, imb: pd.DataFrame,
+                    file: pd.Series) -> pd.DataFrame:
     return _frame(
-        type="Imbalanced remittance",
-        claim=imb["claim_key"].map(rc),
-        line=imb["line_key"].map(rl["code"]),
-        payer=imb["txn_key"].map(t["payer_name"]),
-        amount=_money(imb["found_cents"] - imb["expected_cents"]),
-        reason=imb["message"],
+        type="Imbalanced remittance", claim=claim, line=line, payer=payer,
+        amount=_money(imb["found_cents"] - imb["expected_cents"]), reason=imb["message"],
         next_action="Ask the payer for a corrected remittance; post this one by hand after "
                     "checking the payer's portal.",
-        source=imb["txn_key"].map(t["file"]) + " segment " + imb["segment"].astype(str))
+        source=file + " segment " + imb["segment"].astype(str))
+
+
+def imbalances(p: Postings, era: Era | None = None) -> pd.DataFrame:
+    """Every imbalance kept in the ledger (listed on every run until the ledger forgets it),
+    plus those of `era` not in the ledger (remittances posted before it kept them)."""
+    i = p.imbalances
+    frames = [_imbalance_rows(i["remit_claim_id"], i["line_no"], i["payer_name"], i, i["file"])]
+    if era is not None and len(era.imbalances):
+        t = era.transactions.set_index("txn_key")
+        key = ["payer_key", "trace", "paid_cents"]
+        remit = t[key].reset_index().merge(p.remits[[*key, "remit_id"]], on=key, how="left")
+        kept = remit.loc[remit["remit_id"].isin(i["remit_id"]), "txn_key"]
+        e = era.imbalances[~era.imbalances["txn_key"].isin(kept)]
+        rc = era.claims.set_index("claim_key")["remit_claim_id"]
+        frames.append(_imbalance_rows(e["claim_key"].map(rc), None,
+                                      e["txn_key"].map(t["payer_name"]), e,
+                                      e["txn_key"].map(t["file"])))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty()
+    return pd.concat(frames, ignore_index=True).drop_duplicates(["reason", "source"])
 
 
 def duplicates(dups: pd.DataFrame) -> pd.DataFrame:
@@ -176,32 +189,90 @@ def line_problems(book: Book, p: Postings, settings: PracticeSettings) -> pd.Dat
         paid = ln[ln["status"].isin(["1", "19"]) & ln["denied_cents"].eq(0)
                   & ln["claim_id"].notna() & ln["charge_cents"].gt(0)].copy()
         if len(paid) and book.has("FeeSchedule"):
-            mods = paid["modifiers"].fillna("")
-            first_mod = mods.map({m: m.split(":")[0] for m in pd.unique(mods)})  # a few lists
-            contract = fee_lookup(book.get("FeeSchedule"), paid["payer_id"], paid["code"],
-                                  first_mod) * paid["units"].fillna(1.0).clip(lower=1.0)
-            pr = paid[["deductible_cents", "coinsurance_cents", "copay_cents",
-                       "other_pr_cents"]].sum(axis=1)
-            allowed = paid["allowed_cents"].astype("float64").fillna(paid["paid_cents"] + pr)
-            tol = round(settings.underpayment_tolerance * 100)
-            diff = contract - allowed
-            under = diff.gt(tol)
-            over = diff.lt(-tol)
-            for mask, kind, why, action in (
-                    (under, "Underpayment", "below", ("Appeal the payment citing the contract "
-                     "(FeeSchedule allowed); check the payer's fee schedule is current.")),
-                    (over, "Overpayment", "above", ("Check the contract; expect a recoupment or "
-                     "refund the difference."))):
-                u = paid[mask]
-                if u.empty:
-                    continue
-                frames.append(_frame(
-                    type=kind, claim=u["claim_id"], line=u["line_no"], payer=u["payer_id"],
-                    amount=_money(diff[mask].abs()),
-                    reason="Line " + u["code"] + " allowed " + _fmt(allowed[mask]) + ", "
-                           + why + " the contract's " + _fmt(contract[mask]) + ".",
-                    next_action=action, source="trace " + u["trace"]))
+            frames += _contract_check(book, paid, settings)
     return pd.concat(frames, ignore_index=True) if frames else empty()
+
+
+def _contract_check(book: Book, paid: pd.DataFrame, settings: PracticeSettings
+                    ) -> list[pd.DataFrame]:
+    """Paid lines whose allowed amount is off the contract (FeeSchedule) by more than the
+    tolerance: underpayments grouped by payer + code + modifier, overpayments per line."""
+    mods = paid["modifiers"].fillna("")
+    first_mod = mods.map({m: m.split(":")[0] for m in pd.unique(mods)})  # a few lists
+    contract = fee_lookup(book.get("FeeSchedule"), paid["payer_id"], paid["code"],
+                          first_mod) * paid["units"].fillna(1.0).clip(lower=1.0)
+    pr = paid[["deductible_cents", "coinsurance_cents", "copay_cents",
+               "other_pr_cents"]].sum(axis=1)
+    allowed = paid["allowed_cents"].astype("float64").fillna(paid["paid_cents"] + pr)
+    tol = round(settings.underpayment_tolerance * 100)
+    diff = contract - allowed
+    frames = []
+    under = diff.gt(tol)
+    if under.any():
+        frames.append(underpayments(paid[under].assign(
+            mod=first_mod[under], allowed_c=allowed[under], contract_c=contract[under],
+            short_c=diff[under])))
+    over = diff.lt(-tol)
+    if over.any():
+        u = paid[over]
+        frames.append(_frame(
+            type="Overpayment", claim=u["claim_id"], line=u["line_no"], payer=u["payer_id"],
+            amount=_money(diff[over].abs()),
+            reason="Line " + u["code"] + " allowed " + _fmt(allowed[over]) + ", above the "
+                   "contract's " + _fmt(contract[over]) + ".",
+            next_action="Check the contract; expect a recoupment or refund the difference.",
+            source="trace " + u["trace"]))
+    return frames
+
+
+def _only_one(values: pd.Series, by: pd.Series) -> pd.Series:
+    """Per group: its value when the group has exactly one distinct value, else None."""
+    g = values.groupby(by, sort=False)
+    return g.first().where(g.nunique().eq(1), None)
+
+
+def _listed(names: pd.Series, by: pd.Series, most: int = 5) -> pd.Series:
+    """Per group: 'C1, C7, C9' (distinct, in order), '... and 4 more' past `most`."""
+    d = pd.DataFrame({"by": by.to_numpy(), "n": names.astype(str).to_numpy()}).drop_duplicates()
+    rank = d.groupby("by", sort=False).cumcount()
+    head = d[rank < most].groupby("by", sort=False)["n"].agg(", ".join)
+    more = (rank >= most).groupby(d["by"], sort=False).sum()
+    return head + np.where(more.reindex(head.index).gt(0),
+                           " and " + more.reindex(head.index).astype(str) + " more", "")
+
+
+def _span(values: SeriesGroupBy) -> pd.Series:
+    """Per group: '80.00' when every value is the same, else '80.00 to 95.00'."""
+    lo, hi = values.min(), values.max()
+    return _fmt(lo) + np.where(lo.eq(hi), "", " to " + _fmt(hi))
+
+
+def underpayments(u: pd.DataFrame) -> pd.DataFrame:
+    """One row per payer + code + modifier: lines, total shortfall, allowed vs contract.
+
+    `u` holds the underpaid lines with allowed_c, contract_c, short_c (cents) and mod; each
+    line stays in the Payments sheet (Service line payments).
+    """
+    u = u.sort_values(["claim_id", "line_no"], kind="stable")
+    u = u.assign(service=u["code"] + np.where(u["mod"].ne(""), "-" + u["mod"], ""))
+    key = u["payer_id"].astype(str) + "\x1f" + u["service"]
+    g = u.groupby(key, sort=False)
+    n = g.size()
+    allowed, contract, short = g["allowed_c"].sum(), g["contract_c"].sum(), g["short_c"].sum()
+    one = n.eq(1)
+    tail = np.where(one, " short. Claim ", " short in all (" + _fmt(allowed) + " allowed vs "
+                    + _fmt(contract) + " contracted). Claims ")
+    return _frame(
+        type="Underpayment", claim=_only_one(u["claim_id"], key),
+        line=_only_one(u["line_no"], key).where(one, None), payer=g["payer_id"].first(),
+        amount=_money(short),
+        reason=n.astype(str) + np.where(one, " line of ", " lines of ") + g["service"].first()
+               + " allowed " + _span(g["allowed_c"]) + ", below the contract's "
+               + _span(g["contract_c"]) + ": " + _fmt(short) + tail
+               + _listed(u["claim_id"], key) + ".",
+        next_action="Appeal / check the contract: appeal citing the FeeSchedule allowed "
+                    "amount, or correct the FeeSchedule if the payer's schedule changed.",
+        source="Payments sheet, service line payments").reset_index(drop=True)
 
 
 def _remarks(remarks: pd.Series) -> pd.Series:
@@ -223,16 +294,33 @@ def balances(bal: pd.DataFrame) -> pd.DataFrame:
                    + " by " + _fmt(-amt) + ".",
             next_action="Check for a duplicate or overpayment; refund the payer or the patient.",
             source="Claims sheet"))
-    pr = bal[bal["patient_balance_cents"].gt(0) & ~bal["forwarded"]]
-    if len(pr):
-        frames.append(_frame(
-            type="Patient responsibility", claim=pr["claim_id"], line=None,
-            payer=pr["payer_id"], amount=_money(pr["patient_balance_cents"]),
-            reason="The payer assigned " + _fmt(pr["patient_resp_cents"]) + " to the patient ("
-                   "deductible, coinsurance, copay); " + _fmt(pr["patient_paid_cents"])
-                   + " received so far.",
-            next_action="Bill the patient (claimbook statements).", source="Claims sheet"))
+    frames.append(patient_responsibility(bal))
     return pd.concat(frames, ignore_index=True) if frames else empty()
+
+
+def patient_responsibility(bal: pd.DataFrame) -> pd.DataFrame:
+    """One row per patient with a balance to bill: the total and its claims. Claims waiting
+    on the next payer and claims under dispute (statements hold them) are left out."""
+    pr = bal[bal["patient_balance_cents"].gt(0) & ~bal["forwarded"] & ~bal["disputed"]]
+    if pr.empty:
+        return empty()
+    pr = pr.sort_values(["patient", "dos", "claim_id"], kind="stable")
+    who = pr["patient"].astype(str)
+    g = pr.groupby(who, sort=False)
+    total, n = g["patient_balance_cents"].sum(), g.size()
+    name = pd.Series(total.index, index=total.index)
+    owed = pr["claim_id"].astype(str) + " " + _fmt(pr["patient_balance_cents"])
+    owed = owed.where(who.map(n).gt(1), pr["claim_id"].astype(str))
+    claims = np.where(n.eq(1), " on claim ", " on " + n.astype(str) + " claims: ")
+    return _frame(
+        type="Patient responsibility", claim=_only_one(pr["claim_id"], who),
+        line=None, payer=_only_one(pr["payer_id"], who), amount=_money(total),
+        reason="Patient " + name + " owes " + _fmt(total) + claims
+               + _listed(owed, who, most=10) + " (deductible, coinsurance, copay the payers "
+               "assigned: " + _fmt(g["patient_resp_cents"].sum()) + "; received so far: "
+               + _fmt(g["patient_paid_cents"].sum()) + ").",
+        next_action="Bill the patient (claimbook statements).",
+        source="Patient " + name).reset_index(drop=True)
 
 
 def no_remittance(bal: pd.DataFrame, as_of: pd.Timestamp, days: int,

@@ -239,8 +239,24 @@ def _post(era: Era, claims: pd.DataFrame, lines: pd.DataFrame, ledger: Ledger,
                 "remit": plb["txn_key"].map(remit_of), "prov": plb["provider_id"],
                 "fp": plb["fiscal_period"], "r": plb["reason"], "ref": plb["reference"],
                 "a": plb["amount_cents"]})))
+        _insert_imbalances(ledger, era.imbalances[era.imbalances["txn_key"].isin(keys)],
+                           remit_of, cp_of, lp_of)
         _link_reversals(ledger, rc[rc["status"].eq("22") & rc["claim_id"].notna()])
     return PostResult(txn, dups, len(rc), len(rl))
+
+
+def _insert_imbalances(ledger: Ledger, imb: pd.DataFrame, remit_of: pd.Series,
+                       cp_of: pd.Series, lp_of: pd.Series) -> None:
+    """Keep each imbalance with its remittance, so the queue lists it on every later run."""
+    ledger.conn.executemany(
+        "INSERT INTO remittance_imbalances(remit_id, level, claim_payment_id, line_payment_id, "
+        "segment, expected_cents, found_cents, message) VALUES (?,?,?,?,?,?,?,?)",
+        _none(pd.DataFrame({
+            "remit": imb["txn_key"].map(remit_of), "level": imb["level"],
+            "cp": imb["claim_key"].map(cp_of).astype("Int64"),
+            "lp": imb["line_key"].map(lp_of).astype("Int64"),
+            "seg": imb["segment"], "exp": imb["expected_cents"], "found": imb["found_cents"],
+            "msg": imb["message"]})))
 
 
 def _link_reversals(ledger: Ledger, reversals: pd.DataFrame) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -84,10 +85,23 @@ class Era:
         return self.imbalances.empty
 
 
+# X12 decimal (type R): optional minus, digits with an optional decimal point, at most 19
+# characters (so 'inf', 'nan', '1e999', '1,000.00' and '+5' are refused, never overflow)
+_DECIMAL = re.compile(r"-?(?=[0-9.]{1,19}$)(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 @lru_cache(maxsize=1 << 16)
 def _cents(text: str) -> int:
-    """Amount text to cents, remembered: a remittance repeats few distinct amounts."""
+    """Amount text to cents, remembered: a remittance repeats few distinct amounts.
+    Raises ValueError when `text` is not an X12 decimal."""
+    if _DECIMAL.fullmatch(text) is None:
+        raise ValueError(text)
     return round(float(text) * 100)
+
+
+def _resend(file: str, segment: int, element: str, text: str, expected: str) -> X12Error:
+    return X12Error(f"{file}: segment {segment} ({element}) holds {text!r}, expected "
+                    f"{expected}.", "Ask the payer or clearinghouse to resend the remittance.")
 
 
 def cents(text: str, file: str = "", segment: int = 0, element: str = "") -> int:
@@ -97,21 +111,16 @@ def cents(text: str, file: str = "", segment: int = 0, element: str = "") -> int
     try:
         return _cents(text)
     except ValueError:
-        raise X12Error(f"{file}: segment {segment} ({element}) holds {text!r}, expected an "
-                       "amount such as 125.00.",
-                       "Ask the payer or clearinghouse to resend the remittance.") from None
+        raise _resend(file, segment, element, text, "an amount such as 125.00") from None
 
 
 def number(text: str, file: str, segment: int, element: str) -> float | None:
     """A quantity such as '1' or '2.5' (None when blank); a bad one raises X12Error."""
     if not text:
         return None
-    try:
-        return float(text)
-    except ValueError:
-        raise X12Error(f"{file}: segment {segment} ({element}) holds {text!r}, expected a "
-                       "number such as 1.", "Ask the payer or clearinghouse to resend the "
-                       "remittance.") from None
+    if _DECIMAL.fullmatch(text) is None:
+        raise _resend(file, segment, element, text, "a number such as 1")
+    return float(text)
 
 
 def _units(value: float | None) -> float:
@@ -167,7 +176,7 @@ class _Reader:
         es, cs = d.element, d.component
         txn = claim = line = None
         isa13 = gs06 = None
-        st_start = 0
+        st_start = isa_start = gs_start = sets = 0
         n = 0
         o = self.out
         k = self.keys
@@ -299,6 +308,7 @@ class _Reader:
                     raise self.fail(n, sid, f"is a {el[1] if len(el) > 1 else '?'} "
                                             "transaction; expected ST*835")
                 st_start = n
+                sets += 1
                 k["txn"] += 1
                 txn = {"txn_key": k["txn"], "file": file, "isa13": isa13, "gs06": gs06,
                        "st02": el[2], "segment": n, "payer_name": "", "payer_id": "",
@@ -311,9 +321,15 @@ class _Reader:
                 self._close_claim(claim, line)
                 claim = line = None
                 count = n - st_start + 1
-                if len(el) < 3 or el[1].strip() != str(count):
-                    raise self.fail(n, sid, f"counts {el[1] if len(el) > 1 else '?'} segments; "
+                if len(el) < 2 or not el[1].strip():
+                    raise self.fail(n, sid, f"has no SE01 segment count; expected {count} "
+                                            f"(ST at segment {st_start})")
+                if el[1].strip() != str(count):
+                    raise self.fail(n, sid, f"counts {el[1]} segments; "
                                             f"expected {count} (ST at segment {st_start})")
+                if len(el) < 3 or not el[2]:
+                    raise self.fail(n, sid, f"has no SE02 control number; expected "
+                                            f"{txn['st02']!r} as in ST02")
                 if el[2] != txn["st02"]:
                     raise self.fail(n, sid, f"control number {el[2]!r} differs from ST02 "
                                             f"{txn['st02']!r}; expected them equal")
@@ -329,27 +345,54 @@ class _Reader:
             elif sid == "ISA":
                 if len(el) < 17:
                     raise self.fail(n, sid, "has fewer than 16 elements; expected a full ISA")
-                isa13 = el[13]
+                if isa13 is not None:
+                    raise self.fail(n, sid, f"starts a new interchange while the one started "
+                                            f"at segment {isa_start} has no IEA")
+                isa13, isa_start = el[13], n
             elif sid == "GS":
                 if isa13 is None:
                     raise self.fail(n, sid, "comes before ISA; expected ISA first")
+                if gs_start:
+                    raise self.fail(n, sid, f"starts a new functional group while the one "
+                                            f"started at segment {gs_start} has no GE")
                 if len(el) > 1 and el[1] != "HP":
                     raise self.fail(n, sid, f"is functional group {el[1]!r}; expected GS*HP "
                                             "(health care claim payment)")
-                gs06 = el[6] if len(el) > 6 else ""
+                gs06, gs_start = (el[6] if len(el) > 6 else ""), n
             elif sid == "GE":
-                gs06 = None
+                if txn is not None:
+                    raise self.fail(n, sid, f"closes the functional group while the "
+                                            f"transaction set started at segment {st_start} "
+                                            "has no SE")
+                gs06, gs_start = None, 0
             elif sid == "IEA":
                 if txn is not None:
                     raise self.fail(n, sid, f"ends the file while the transaction set started "
                                             f"at segment {st_start} has no SE")
+                if gs_start:
+                    raise self.fail(n, sid, f"closes the interchange while the functional "
+                                            f"group started at segment {gs_start} has no GE")
                 isa13 = None
-        if txn is not None:
-            raise X12Error(f"{file}: the file ends after segment {n} inside the transaction set "
-                           f"started at segment {st_start}; expected SE, GE and IEA.",
-                           "The file is cut short; ask the sender for the complete file.")
+        self._check_end(n, txn, st_start, isa13 is not None, sets)
+
+    def _check_end(self, n: int, txn: dict | None, st_start: int, isa_open: bool,
+                   sets: int) -> None:
+        """The file must close what it opened and hold at least one transaction set."""
+        file = self.file
+        cut = "The file is cut short; ask the sender for the complete file."
         if n == 0:
             raise X12Error(f"{file}: the file is empty.", "Pick the 835 remittance file.")
+        if txn is not None:
+            raise X12Error(f"{file}: the file ends after segment {n} inside the transaction set "
+                           f"started at segment {st_start}; expected SE, GE and IEA.", cut)
+        if sets == 0:
+            raise X12Error(f"{file}: the interchange holds no transaction set (no ST*835 "
+                           "segment); expected ST*835 after GS.",
+                           "Ask the payer or clearinghouse to resend the remittance; the file "
+                           "carries no payment.")
+        if isa_open:
+            raise X12Error(f"{file}: the file ends after segment {n} before IEA: it may be cut "
+                           "short; expected GE and IEA to close the interchange.", cut)
 
     def _clp(self, el: list[str], n: int, txn: dict) -> list:
         if len(el) < 5 or not el[1]:
