@@ -26,9 +26,12 @@ def run(ctx: RunContext) -> None:
     for k in kpis:
         if k.name == "Clean claim rate" and "clean_claim_rate" in ctx.state:
             continue  # the scrubber already reports its own figure
-        if k.value is not None:
-            ctx.summary[k.name] = float(round(k.value * 100, 1)) if k.unit == "percent" \
-                else float(round(k.value, 1))
+        if k.value is None:
+            continue
+        if k.unit == "percent":  # the label says the unit: the summary holds plain numbers
+            ctx.summary[f"{k.name} (%)"] = float(round(k.value * 100, 1))
+        else:
+            ctx.summary[k.name] = float(round(k.value, 1))
 
 
 STAGE = Stage("dashboard", 60, run, "KPIs and charts.")
