@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from claimbook import normalize as N
 
@@ -161,7 +162,7 @@ def header_lookup(frame: pd.DataFrame, keys: Sequence[str], what: str = "range"
         if k in by_key:
             cols = by_key[k]
             if len(cols) > 1:
-                names = " and ".join(f"column {_letter(i + 1)} ('{frame.columns[i]}')"
+                names = " and ".join(f"column {get_column_letter(i + 1)} ('{frame.columns[i]}')"
                                      for i in cols)
                 raise ValueError(
                     f"the {what} has the same header twice: {names}, counting from the "
@@ -171,12 +172,6 @@ def header_lookup(frame: pd.DataFrame, keys: Sequence[str], what: str = "range"
     return None
 
 
-def _letter(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 MAX_CODE_NUMBER = 1e15  # larger numbers have lost digits in Excel (15 significant digits)

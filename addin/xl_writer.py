@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from claimbook.errors import ClaimBookError
 from claimbook.io.writer import NUMBER_FORMATS, SEVERITY_FILLS, STATUS_FILLS
@@ -63,12 +64,7 @@ class SheetPlan:
     rows: int = 0  # last row written
 
 
-def col_letter(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
+col_letter = get_column_letter  # 1 -> A, 27 -> AA
 
 
 def _address(r1: int, c1: int, r2: int, c2: int) -> str:

@@ -67,20 +67,9 @@ def test_batch_command_refuses_when_scrub_crashed(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from claimbook.cli import app
-    from claimbook.template import build_template
-    from tests.x837_factory import (
-        COVERAGE_ROWS,
-        PATIENT_ROWS,
-        PAYER_ROWS,
-        PRACTICE_VALUES,
-        PROVIDER_ROWS,
-    )
+    from tests.x837_factory import write_workbook
 
-    wb = tmp_path / "clinic.xlsx"
-    build_template(wb, {"Payers": pd.DataFrame(PAYER_ROWS), "Patients": pd.DataFrame(PATIENT_ROWS),
-                        "Coverage": pd.DataFrame(COVERAGE_ROWS),
-                        "Providers": pd.DataFrame(PROVIDER_ROWS),
-                        "Claims": pd.DataFrame([line("J1")])}, PRACTICE_VALUES)
+    wb = write_workbook(tmp_path / "clinic.xlsx", [line("J1")])
     _scrub_crashes(monkeypatch)
     r = CliRunner().invoke(app, ["batch", str(wb), "--out", str(tmp_path / "out"), "--ledger",
                                  str(tmp_path / "l.sqlite"), "--as-of", "2026-02-01"])

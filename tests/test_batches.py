@@ -172,21 +172,9 @@ def test_batch_command_json(tmp_path):
     from typer.testing import CliRunner
 
     from claimbook.cli import app
-    from claimbook.template import build_template
-    from tests.x837_factory import (
-        COVERAGE_ROWS,
-        PATIENT_ROWS,
-        PAYER_ROWS,
-        PRACTICE_VALUES,
-        PROVIDER_ROWS,
-    )
+    from tests.x837_factory import write_workbook
 
-    wb = tmp_path / "clinic.xlsx"
-    claims = pd.DataFrame([line("J1"), line("J2", payer_id="BCBS1")])
-    build_template(wb, {"Payers": pd.DataFrame(PAYER_ROWS), "Patients": pd.DataFrame(PATIENT_ROWS),
-                        "Coverage": pd.DataFrame(COVERAGE_ROWS),
-                        "Providers": pd.DataFrame(PROVIDER_ROWS), "Claims": claims},
-                   PRACTICE_VALUES)
+    wb = write_workbook(tmp_path / "clinic.xlsx", [line("J1"), line("J2", payer_id="BCBS1")])
     out = tmp_path / "files"
     args = ["batch", str(wb), "--out", str(out), "--json", "--ledger",
             str(tmp_path / "l.sqlite"), "--as-of", "2026-02-01"]

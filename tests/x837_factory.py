@@ -82,3 +82,17 @@ def make_book(claims: list[dict], *, coverage: list[dict] | None = None,
         "Claims": _sheet(CLAIMS, claims),
     }
     return read_book_from_values(sheets, name="test.xlsx")
+
+
+def write_workbook(path, claims: list[dict]):
+    """A clinic workbook file (the template) with the factory's tables and these claim lines."""
+    import pandas as pd
+
+    from claimbook.template import build_template
+
+    build_template(path, {"Payers": pd.DataFrame(PAYER_ROWS),
+                          "Patients": pd.DataFrame(PATIENT_ROWS),
+                          "Coverage": pd.DataFrame(COVERAGE_ROWS),
+                          "Providers": pd.DataFrame(PROVIDER_ROWS),
+                          "Claims": pd.DataFrame(claims)}, PRACTICE_VALUES)
+    return path
