@@ -40,6 +40,7 @@ class RunContext:
     summary: dict[str, Any] = field(default_factory=dict)  # label -> number or short text
     state: dict[str, Any] = field(default_factory=dict)  # data passed between stages
     errors: list[tuple[str, str]] = field(default_factory=list)  # (stage, message)
+    finished: set[str] = field(default_factory=set)  # stages that ran to the end
 
     def add_sheet(self, sheet: ResultSheet) -> None:
         self.results[sheet.name] = sheet
@@ -84,4 +85,6 @@ def run_stages(ctx: RunContext, only: set[str] | None = None,
         except Exception as exc:  # noqa: BLE001 - one broken stage must not stop the run
             log.debug("stage %s failed: %s", st.name, traceback.format_exc())
             ctx.errors.append((st.name, f"{type(exc).__name__}: {exc}"))
+        else:
+            ctx.finished.add(st.name)
     return ctx

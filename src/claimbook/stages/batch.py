@@ -59,21 +59,20 @@ def sheet(result: B.BatchResult) -> ResultSheet:
     ], intro=intro)
 
 
-# The checks that must have finished in this run before any claim is sent, with the summary
-# label each one's stage sets when it finishes (the pipeline records failures, not successes).
-CHECKS = {"validate": "Code findings (errors)", "scrub": "Scrub findings"}
+# The checks that must have finished in this run before any claim is sent.
+CHECKS = ("validate", "scrub")
 
 
 def require_checks(ctx: RunContext) -> None:
     """Raise when the validate or scrub step failed or did not run in this context: their
     findings are what keeps claims with errors from going out."""
     failed = dict(ctx.errors)
-    for name, label in CHECKS.items():
+    for name in CHECKS:
         if name in failed:
             why = f"the '{name}' step failed ({failed[name]})"
             fix = (f"Fix what the '{name}' step reports (Summary sheet, 'Steps that could not "
                    "finish') and run the batch again.")
-        elif label not in ctx.summary:
+        elif name not in ctx.finished:
             why = f"the '{name}' step did not run"
             fix = ("Run the validate and scrub steps before the batch in the same run "
                    "(claimbook batch and claimbook run do).")
