@@ -94,14 +94,17 @@ def aging_sheets(detail: pd.DataFrame, as_of: pd.Timestamp, basis: Basis) -> lis
     d["payer"] = d["payer"].fillna("(none)")
     sheet = ResultSheet.single("Aging", d, intro=intro,
                                formats={"dos": "date", "submitted": "date", "age_days": "int"})
+    money = {b: "money" for b in [*BUCKETS, "total"]}
     summary = ResultSheet("Aging Summary", [
         Section(by_bucket(d), "A/R by bucket", formats={"share": "percent", "claims": "int"},
                 charts=[Chart("col", "A/R by bucket", "bucket",
                               ["insurance_balance", "patient_balance"], stacked=True,
                               y_title="Balance ($)")]),
         Section(pivot(d, "payer", "insurance_balance"), "Insurance balance by payer",
+                formats=money,
                 charts=[Chart("bar", "Insurance A/R by payer and bucket", "payer",
                               list(BUCKETS), stacked=True)]),
-        Section(pivot(d, "patient", "patient_balance"), "Patient balance by patient"),
+        Section(pivot(d, "patient", "patient_balance"), "Patient balance by patient",
+                formats=money),
     ], intro=intro)
     return [sheet, summary]
