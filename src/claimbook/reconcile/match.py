@@ -183,6 +183,7 @@ def match_lines(era: Era, claim_match: pd.DataFrame, lines: pd.DataFrame) -> pd.
         right = lines[lines["claim_id"].isin(left["claim_id"])].rename(
             columns={"charge_cents": "charge"})[["claim_id", "line_no", "code", "modifiers",
                                                  "dos", "charge"]]
+        left, right, taken = _coded([left, right, taken], ["claim_id", "code", "modifiers"])
         # per remittance claim: drop the claim lines already matched for it
         pairs = left[["claim_key", "claim_id"]].drop_duplicates().merge(right, on="claim_id")
         if len(taken):
@@ -198,6 +199,24 @@ def match_lines(era: Era, claim_match: pd.DataFrame, lines: pd.DataFrame) -> pd.
             m.set_index("line_key")["line_no"]).astype("Int64")
         rl.loc[idx, "matched_by"] = label
     return rl[["line_key", "claim_key", "claim_id", "line_no", "matched_by"]]
+
+
+def _coded(frames: list[pd.DataFrame], columns: list[str]) -> list[pd.DataFrame]:
+    """`frames` with their text `columns` replaced by one shared integer code per distinct
+    value (as float, NaN where missing): equal values get equal codes, so merges and groupbys
+    give the same rows, without hashing the strings again for every key combination."""
+    frames = list(frames)
+    for c in columns:
+        have = [i for i, f in enumerate(frames) if c in f.columns]
+        parts = [frames[i][c].to_numpy(dtype=object) for i in have]
+        codes, _ = pd.factorize(np.concatenate(parts) if parts else np.array([], object))
+        codes = codes.astype("float64")
+        codes[codes < 0] = np.nan
+        start = 0
+        for i, v in zip(have, parts, strict=True):
+            frames[i] = frames[i].assign(**{c: codes[start:start + len(v)]})
+            start += len(v)
+    return frames
 
 
 def fee_lookup(fees: pd.DataFrame, payer: pd.Series, code: pd.Series,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,8 +31,9 @@ class PostResult:
     lines_posted: int = 0
 
 
-def _none(frame: pd.DataFrame) -> list[tuple]:
-    """Rows as tuples of plain Python values (NaN/NA/NaT -> None) for sqlite."""
+def _none(frame: pd.DataFrame) -> Iterator[tuple]:
+    """Rows as tuples of plain Python values (NaN/NA/NaT -> None) for sqlite, made one at a
+    time as executemany consumes them (no list of hundreds of thousands of tuples)."""
     cols = []
     for c in frame.columns:
         s = frame[c]
@@ -42,10 +44,13 @@ def _none(frame: pd.DataFrame) -> list[tuple]:
         elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
             cols.append(s.tolist())
         else:
-            v = s.to_numpy(dtype=object, copy=True)
-            v[pd.isna(v)] = None
+            v = s.to_numpy(dtype=object)
+            missing = pd.isna(v)
+            if missing.any():
+                v = v.copy()
+                v[missing] = None
             cols.append(v.tolist())
-    return list(zip(*cols, strict=True)) if cols else []
+    return zip(*cols, strict=True) if cols else iter(())
 
 
 def posted_remittances(ledger: Ledger) -> pd.DataFrame:

@@ -114,6 +114,19 @@ def cents(text: str, file: str = "", segment: int = 0, element: str = "") -> int
         raise _resend(file, segment, element, text, "an amount such as 125.00") from None
 
 
+# amount text -> cents and SVC05 text -> units, filled only by values that parsed, so a bad
+# value always goes through `cents` / `number` and gets its message
+_CENTS: dict[str, int] = {}
+_UNITS: dict[str, float] = {}
+
+
+def _cached_cents(text: str, file: str, segment: int, element: str) -> int:
+    if len(_CENTS) > 1 << 16:
+        _CENTS.clear()
+    v = _CENTS[text] = cents(text, file, segment, element)
+    return v
+
+
 def number(text: str, file: str, segment: int, element: str) -> float | None:
     """A quantity such as '1' or '2.5' (None when blank); a bad one raises X12Error."""
     if not text:
@@ -154,7 +167,20 @@ def split_segments(text: str, file: str) -> tuple[list[str], Delimiters]:
     body = text[start:]
     if ss not in "\r\n" and ("\n" in body or "\r" in body):
         body = body.replace("\r", "").replace("\n", "")  # line breaks after each ~
-    return [raw for raw in body.split(ss) if raw and not raw.isspace()], d
+    segments = body.split(ss)
+    if _BLANK_BETWEEN.get(ss, None) is None:
+        _BLANK_BETWEEN[ss] = re.compile(re.escape(ss) + r"\s*" + re.escape(ss))
+    if segments and segments[0] and not segments[0].isspace() \
+            and _BLANK_BETWEEN[ss].search(body) is None:
+        # no blank segment before the first or between two terminators: only the one after
+        # the last terminator can be blank
+        if len(segments) > 1 and (not segments[-1] or segments[-1].isspace()):
+            segments.pop()
+        return segments, d
+    return [raw for raw in segments if raw and not raw.isspace()], d
+
+
+_BLANK_BETWEEN: dict[str, re.Pattern] = {}  # segment terminator -> terminator, blanks, terminator
 
 
 class _Reader:
@@ -181,6 +207,8 @@ class _Reader:
         o = self.out
         k = self.keys
         ids: dict[str, str] = {}  # segment id as written -> as compared (' clp' -> 'CLP')
+        cc = _CENTS
+        adj_append = o["adj"].append
         for raw in raw_segments:
             n += 1
             el = raw.split(es)
@@ -195,6 +223,15 @@ class _Reader:
                     raise self.fail(n, sid, f"has group code {grp!r}; expected CO, PR, OA, PI "
                                             "or CR")
                 lk = line[0] if line is not None else -1
+                if len(el) == 4 and el[2]:  # one reason/amount pair: the common case
+                    amt = cc.get(el[3])
+                    if amt is None:
+                        amt = _cached_cents(el[3], file, n, "CAS03")
+                    adj_append((claim[0], lk, txn["txn_key"], n, grp, el[2], amt, None))
+                    if line is not None:
+                        line[-1] += amt
+                    claim[-1] += amt
+                    continue
                 amount_sum = 0
                 for i in range(2, min(len(el), 20), 3):
                     reason = el[i]
@@ -203,7 +240,7 @@ class _Reader:
                     amt = cents(el[i + 1] if i + 1 < len(el) else "", file, n,
                                 CAS_ELEMENTS[i + 1])
                     qty = el[i + 2] if i + 2 < len(el) else ""
-                    o["adj"].append((claim[0], lk, txn["txn_key"], n, grp, reason, amt,
+                    adj_append((claim[0], lk, txn["txn_key"], n, grp, reason, amt,
                                      number(qty, file, n, CAS_ELEMENTS[i + 2]) if qty else None))
                     amount_sum += amt
                 if line is not None:
@@ -244,7 +281,9 @@ class _Reader:
             elif sid == "AMT":
                 q = el[1] if len(el) > 1 else ""
                 if line is not None and q == "B6":
-                    line[1][16] = cents(el[2] if len(el) > 2 else "", file, n, "AMT02")
+                    t = el[2] if len(el) > 2 else ""
+                    v = cc.get(t)
+                    line[1][16] = v if v is not None else _cached_cents(t, file, n, "AMT02")
                 elif claim is not None and line is None and q == "AU":
                     claim[1][16] = cents(el[2] if len(el) > 2 else "", file, n, "AMT02")
             elif sid == "LQ":
@@ -405,9 +444,12 @@ class _Reader:
         f = self.file
         self.keys["claim"] += 1
         txn["claims"] += 1
+        cc = _CENTS
+        t = el[5] if len(el) > 5 else ""
         row = [self.keys["claim"], txn["txn_key"], n, el[1], status,
-               cents(el[3], f, n, "CLP03"), cents(el[4], f, n, "CLP04"),
-               cents(el[5] if len(el) > 5 else "", f, n, "CLP05"),
+               cc.get(el[3]) if el[3] in cc else _cached_cents(el[3], f, n, "CLP03"),
+               cc.get(el[4]) if el[4] in cc else _cached_cents(el[4], f, n, "CLP04"),
+               cc.get(t) if t in cc else _cached_cents(t, f, n, "CLP05"),
                el[6] if len(el) > 6 else "", el[7] if len(el) > 7 else "",
                el[8] if len(el) > 8 else "", el[9] if len(el) > 9 else "",
                None, None, None, None, None, ""]
@@ -423,15 +465,28 @@ class _Reader:
         if len(comp) < 2:
             raise self.fail(n, "SVC", f"SVC01 is {el[1]!r}; expected qualifier:code such as "
                                       "HC:99213")
-        orig = el[6].split(cs) if len(el) > 6 and el[6] else []
+        ne = len(el)
+        orig = el[6].split(cs) if ne > 6 and el[6] else []
         f = self.file
+        cc = _CENTS
+        nc = len(comp)
+        charge = cc.get(el[2]) if el[2] in cc else _cached_cents(el[2], f, n, "SVC02")
+        paid = cc.get(el[3]) if el[3] in cc else _cached_cents(el[3], f, n, "SVC03")
+        if ne > 5:  # after SVC02/SVC03, so the first bad element is the one reported
+            units = _UNITS.get(el[5])
+            if units is None:
+                units = _units(number(el[5], f, n, "SVC05"))
+                if len(_UNITS) > 1 << 12:
+                    _UNITS.clear()
+                _UNITS[el[5]] = units
+        else:
+            units = 1.0
         self.keys["line"] += 1
         row = [self.keys["line"], claim_key, txn_key, n, comp[0], comp[1].upper(),
-               ":".join(m for m in comp[2:6] if m),
+               "" if nc == 2 else comp[2] if nc == 3 else ":".join(m for m in comp[2:6] if m),
                orig[1].upper() if len(orig) > 1 else None,
                ":".join(m for m in orig[2:6] if m) if orig else None,
-               cents(el[2], f, n, "SVC02"), cents(el[3], f, n, "SVC03"),
-               _units(number(el[5], f, n, "SVC05") if len(el) > 5 else None),
+               charge, paid, units,
                number(el[7], f, n, "SVC07") if len(el) > 7 else None,
                None, None, None, None, ""]
         self.out["lines"].append(row)
@@ -455,7 +510,9 @@ class _Reader:
             return
         # line CAS totals were accumulated in line[-1]; close every line of this claim
         for ln in self._open_lines:
-            self._close_line(ln)
+            r = ln[1]
+            if r[9] - ln[2] != r[10]:  # else balanced: nothing to record
+                self._close_line(ln)
         self._open_lines.clear()
         row = claim[1]
         if row[5] - claim[-1] != row[6]:
