@@ -100,3 +100,21 @@ def test_unassigned_patient_payment_pays_the_oldest_balance_in_aging():
     assert "C1" not in d.index  # its 20.00 copay was paid by the unassigned payment
     assert (d.loc["C5", "patient_paid"], d.loc["C5", "patient_balance"]) == (0.0, 20.0)
     assert bal.set_index("claim_id").loc["C1", "patient_paid_cents"] == 2000
+
+
+def test_primary_answered_with_a_secondary_on_file_waits_for_it_as_statements_do():
+    book = small_book()
+    cov = book.tables["Coverage"].assign(priority="primary", effective_from=pd.NaT,
+                                         effective_to=pd.NaT)
+    sec = cov[cov["patient"].eq("P2")].iloc[:1].assign(  # C2 is P2's claim
+        payer_id="BETA", priority="secondary", effective_from=pd.Timestamp("2025-01-01"))
+    book.tables["Coverage"] = pd.concat([cov, sec], ignore_index=True)
+    lg, r = post_all(book, [era_text([primary_c2()])])
+    b = row(r, "C2")
+    # the 22.00 coinsurance waits for the secondary: insurance balance, not the patient's
+    assert (b["insurance_balance_cents"], b["patient_balance_cents"]) == (2200, 0)
+    lines = pb.claim_lines(book, lg)
+    assert lines.loc[lines["claim_id"].eq("C2"), "state"].tolist() == ["secondary"]
+    q = r.exceptions
+    assert not q[q["type"].eq("Patient responsibility")]["reason"].str.contains(
+        "C2", regex=False).any()

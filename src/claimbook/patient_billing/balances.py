@@ -128,8 +128,10 @@ def ledger_lines(ledger: Ledger | None) -> pd.DataFrame:
 def _active_secondary(book: Book, lines: pd.DataFrame) -> pd.Series:
     """True per line when the patient has secondary coverage active on the line's DOS."""
     cov = book.get("Coverage")
+    if lines.empty or not {"priority", "effective_from", "effective_to"} <= set(cov.columns):
+        return pd.Series(False, index=lines.index)
     sec = cov[cov["priority"].eq("secondary")][["patient", "effective_from", "effective_to"]]
-    if sec.empty or lines.empty:
+    if sec.empty:
         return pd.Series(False, index=lines.index)
     m = lines[["patient", "dos"]].reset_index().merge(sec, on="patient", how="inner")
     on = ((m["effective_from"].isna() | (m["effective_from"] <= m["dos"]))

@@ -30,7 +30,7 @@ from claimbook.book import Book
 from claimbook.ledger import Ledger
 from claimbook.patient_billing import disputes, payments
 from claimbook.patient_billing.balances import FORWARDED as PB_FORWARDED
-from claimbook.patient_billing.balances import _postings
+from claimbook.patient_billing.balances import _active_secondary, _postings
 from claimbook.reconcile import codes
 from claimbook.reconcile.match import known_claims, to_cents
 
@@ -228,7 +228,14 @@ def claim_balances(book: Book, p: Postings, as_of: pd.Timestamp | None = None) -
     last = last[~last["claim_id"].duplicated(keep="last")].set_index("claim_id")
     out["last_status"] = out["claim_id"].map(last["status"])
     out["remitted"] = out["claim_id"].isin(cp["claim_id"])
-    out["forwarded"] = out["last_status"].isin(PB_FORWARDED)
+    # waiting on the next payer, as patient statements decide it: the payer forwarded the
+    # claim (19/20/21), or only the primary answered and a secondary is on file for the DOS
+    answered = lv.loc[lv["in_force"]].groupby("claim_id")["level"].max()
+    only_primary = out["claim_id"].map(answered).fillna(1).le(1)
+    has_secondary = _active_secondary(book, out[["patient", "dos"]])
+    out["forwarded"] = out["last_status"].isin(PB_FORWARDED) | (
+        out["claim_id"].isin(cp["claim_id"]) & only_primary & has_secondary
+        & out["patient_resp_cents"].gt(0))
     out["disputed"] = _disputed(book, out)
     out["patient_paid_cents"] = out["claim_id"].map(_patient_paid(book, out, as_of)) \
         .fillna(0).astype("int64")
