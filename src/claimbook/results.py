@@ -14,9 +14,9 @@ import pandas as pd
 
 Format = Literal["text", "money", "date", "int", "number", "percent", "datetime"]
 
-# Headers that read better than their words; any other snake_case name is spelt out.
+# Headers that read better than their words; any other snake_case name is spelt out,
+# with the acronyms below in capitals.
 _LABELS = {
-    "dos": "DOS", "id": "ID", "icn": "ICN", "npi": "NPI", "kpi": "KPI", "plb": "PLB",
     "writeoff": "Write-off", "patient_resp": "Patient responsibility",
     "age_days": "Age (days)", "sheet_row": "Sheet row", "remit_claim": "Claim in remittance",
     "matched_by": "Matched by", "next_action": "Next action",

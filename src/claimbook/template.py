@@ -100,15 +100,17 @@ def _table_columns(schema: TableSchema, data: pd.DataFrame | None = None) -> lis
     return [c for c in schema.columns if c.template or used(c)]
 
 
-def _raw(v: object) -> object:
+def cell_value(v: object) -> object:
+    """A pandas/numpy value as openpyxl writes it: blanks (None, NaN, NaT, NA) as None,
+    Timestamps as datetimes, numpy scalars as Python numbers."""
+    if isinstance(v, np.generic):
+        v = v.item()
     if v is None or v is pd.NaT or v is pd.NA:
         return None
     if isinstance(v, float) and math.isnan(v):
         return None
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
-    if isinstance(v, np.generic):
-        return v.item()
     return v
 
 
@@ -192,7 +194,7 @@ def _write_table(wb: Workbook, schema: TableSchema, data: pd.DataFrame | None,
         for r in range(n):
             row = []
             for j in range(len(cols)):
-                v = _raw(arrays[j][r])
+                v = cell_value(arrays[j][r])
                 cell = WriteOnlyCell(ws, value=v)
                 if fmts[j] and v is not None:
                     if fmts[j] == "@" and not isinstance(v, str):
@@ -242,7 +244,7 @@ def _write_practice(wb: Workbook, values: dict[str, object] | None) -> None:
     ws.append(head)
     values = values or {}
     for col in PRACTICE.columns:
-        v = _raw(values.get(col.name))
+        v = cell_value(values.get(col.name))
         cell = WriteOnlyCell(ws, value=v)
         fmt = INPUT_FORMATS.get(col.kind)
         if fmt and v is not None and (fmt == "@") == isinstance(v, str):

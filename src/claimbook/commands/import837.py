@@ -75,9 +75,9 @@ def new_rows(imp: Imported, book) -> tuple[dict[str, pd.DataFrame], dict[str, in
 
 
 def _cell(v: object) -> object:
-    from claimbook.template import _raw
+    from claimbook.template import cell_value
 
-    return _raw(v)
+    return cell_value(v)
 
 
 def append_tables(path: Path, book, tables: dict[str, pd.DataFrame]) -> tuple[Path, list[str]]:

@@ -11,7 +11,6 @@ from the original file (`restore_cached_values`).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import posixpath
 import re
@@ -44,6 +43,7 @@ from claimbook.errors import WorkbookError
 from claimbook.io.reader import check_not_locked
 from claimbook.results import Chart, ResultSheet, Section, guess_formats, header_label
 from claimbook.schemas import OWNED_SHEETS
+from claimbook.template import cell_value
 
 NUMBER_FORMATS = {
     "money": '#,##0.00;[Red]-#,##0.00',
@@ -64,18 +64,7 @@ MAX_EXCEL_ROWS = 1_048_576
 
 
 def _cell_value(v: object) -> object:
-    if v is None or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime()
-    if isinstance(v, np.generic):
-        v = v.item()
-        if isinstance(v, float) and math.isnan(v):
-            return None
-    if v is pd.NA:
-        return None
+    v = cell_value(v)
     if isinstance(v, str) and v[:1] == "=":
         return "'" + v  # never let data become a formula
     return v

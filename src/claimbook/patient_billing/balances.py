@@ -37,7 +37,7 @@ def _empty_claim_sums() -> pd.DataFrame:
         "last_level": pd.Series(dtype="int64"), "remit_date": pd.Series(dtype="datetime64[ns]")})
 
 
-def _postings(ledger: Ledger) -> pd.DataFrame:
+def payer_postings(ledger: Ledger) -> pd.DataFrame:
     """Every claim payment with its payer level and whether it belongs to the claim's last
     payer (`at_last`): the one whose patient responsibility is the patient's.
 
@@ -73,7 +73,7 @@ def ledger_claims(ledger: Ledger | None) -> pd.DataFrame:
     charge, net number of postings, forwarded-and-waiting flag, first remittance date."""
     if ledger is None:
         return _empty_claim_sums()
-    f = _postings(ledger)
+    f = payer_postings(ledger)
     if f.empty:
         return _empty_claim_sums()
     last = f["at_last"]
@@ -113,7 +113,7 @@ def ledger_lines(ledger: Ledger | None) -> pd.DataFrame:
     f = pd.read_sql_query(sql, ledger.conn)
     if f.empty:
         return empty
-    post = _postings(ledger).set_index("id")
+    post = payer_postings(ledger).set_index("id")
     level = f["cp_id"].map(post["level"]).fillna(1)
     last = f["cp_id"].map(post["at_last"]).fillna(True).astype(bool)
     f["adjust_c"] = f["contractual"] + f["other_adj"].where(level.eq(1), 0)
@@ -125,7 +125,7 @@ def ledger_lines(ledger: Ledger | None) -> pd.DataFrame:
     return out[cols]
 
 
-def _active_secondary(book: Book, lines: pd.DataFrame) -> pd.Series:
+def active_secondary(book: Book, lines: pd.DataFrame) -> pd.Series:
     """True per line when the patient has secondary coverage active on the line's DOS."""
     cov = book.get("Coverage")
     if lines.empty or not {"priority", "effective_from", "effective_to"} <= set(cov.columns):
@@ -194,7 +194,7 @@ def claim_lines(book: Book, ledger: Ledger | None) -> pd.DataFrame:
     only_primary = lines["last_level"].fillna(1).le(1)
     secondary = remitted & (forwarded | (
         only_primary & claim_pr.gt(0)
-        & _active_secondary(book, lines).groupby(lines["claim_id"]).transform("any")))
+        & active_secondary(book, lines).groupby(lines["claim_id"]).transform("any")))
     lines["state"] = np.where(~remitted, "waiting", np.where(secondary, "secondary", "remitted"))
     lines["remit_date"] = pd.to_datetime(lines["remit_date"]).fillna(lines["dos"])
     return lines.drop(columns=["cp_paid", "cp_pr", "cp_charge", "postings", "forwarded",

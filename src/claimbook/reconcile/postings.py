@@ -30,7 +30,7 @@ from claimbook.book import Book
 from claimbook.ledger import Ledger
 from claimbook.patient_billing import disputes, payments
 from claimbook.patient_billing.balances import FORWARDED as PB_FORWARDED
-from claimbook.patient_billing.balances import _active_secondary, _postings
+from claimbook.patient_billing.balances import active_secondary, payer_postings
 from claimbook.reconcile import codes
 from claimbook.reconcile.match import known_claims, to_cents
 
@@ -112,11 +112,11 @@ def payer_levels(p: Postings, as_of: pd.Timestamp | None = None) -> pd.DataFrame
     secondary, 3 tertiary; a reversal takes its original's), `in_force` and `at_last` (it
     belongs to the claim's last payer, whose patient responsibility is the patient's).
 
-    The levels are `patient_billing.balances._postings`, so statements and aging agree. With
+    The levels are `patient_billing.balances.payer_postings`, so statements and aging agree. With
     `as_of`, postings dated later are left out and `in_force` / `at_last` are taken again
     over what is left (a later reversal had not happened yet).
     """
-    f = _postings(p.ledger) if p.ledger is not None else pd.DataFrame(
+    f = payer_postings(p.ledger) if p.ledger is not None else pd.DataFrame(
         columns=["id", "claim_id", "status", "reversed_by", "remit_date", "level", "in_force",
                  "at_last"])
     if as_of is not None and len(f):
@@ -232,7 +232,7 @@ def claim_balances(book: Book, p: Postings, as_of: pd.Timestamp | None = None) -
     # claim (19/20/21), or only the primary answered and a secondary is on file for the DOS
     answered = lv.loc[lv["in_force"]].groupby("claim_id")["level"].max()
     only_primary = out["claim_id"].map(answered).fillna(1).le(1)
-    has_secondary = _active_secondary(book, out[["patient", "dos"]])
+    has_secondary = active_secondary(book, out[["patient", "dos"]])
     out["forwarded"] = out["last_status"].isin(PB_FORWARDED) | (
         out["claim_id"].isin(cp["claim_id"]) & only_primary & has_secondary
         & out["patient_resp_cents"].gt(0))
